@@ -1,0 +1,58 @@
+# vaes_biomed: the README's two commands are `make demo` and `make test`.
+# Both set up a virtual environment first: the active one if there is one, else .venv here.
+SHELL := /bin/bash
+ifdef VIRTUAL_ENV
+VENV := $(VIRTUAL_ENV)
+else
+VENV := .venv
+endif
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# A pinned CPU build: an unpinned torch would pull a multi-GB CUDA build.
+# Users with a GPU install their own torch first; an importable torch is kept.
+TORCH_VERSION ?= 2.13.0
+NB_WORKERS ?= 2
+
+.PHONY: demo test setup setup-dev check-sync unit notebooks bench clean
+
+demo: setup
+	$(BIN)/vaes-biomed-demo --out results
+
+test: setup-dev check-sync unit notebooks
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.torch-installed: | $(PY)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install "torch==$(TORCH_VERSION)"
+	touch $@
+
+$(VENV)/.vaes-biomed-installed: setup.py settings.ini $(VENV)/.torch-installed
+	$(PY) -m pip install -e .
+	touch $@
+
+$(VENV)/.vaes-biomed-dev-installed: setup.py settings.ini $(VENV)/.torch-installed
+	$(PY) -m pip install -e ".[dev]"
+	touch $@ $(VENV)/.vaes-biomed-installed
+
+setup: $(VENV)/.vaes-biomed-installed
+setup-dev: $(VENV)/.vaes-biomed-dev-installed
+
+# The library must be what the notebooks export, and the notebooks must be committed clean
+# (outputs cleared). Each step must leave nbs/ and vaes_biomed/ exactly as they were.
+TREE_SUM = find vaes_biomed nbs -type f \( -name '*.py' -o -name '*.ipynb' \) -not -path '*/.ipynb_checkpoints/*' | LC_ALL=C sort | xargs sha1sum | sha1sum
+check-sync: setup-dev
+	@before=$$($(TREE_SUM)); $(BIN)/nbdev_export; after=$$($(TREE_SUM)); \
+	if [ "$$before" != "$$after" ]; then echo "FAIL: vaes_biomed/ is out of sync with nbs/: run nbdev_export and commit the result"; git status --short vaes_biomed nbs; exit 1; fi
+	@before=$$($(TREE_SUM)); $(BIN)/nbdev_clean --clear_all; after=$$($(TREE_SUM)); \
+	if [ "$$before" != "$$after" ]; then echo "FAIL: notebooks are not clean: run 'nbdev_clean --clear_all' and commit the result"; git status --short nbs; exit 1; fi
+	@echo "library and notebooks in sync and clean"
+
+unit: setup-dev
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n $(NB_WORKERS) tests/
+
+notebooks: setup-dev
+	VAES_BIOMED_QUICK=1 OMP_NUM_THREADS=1 $(BIN)/pytest --nbval-lax --nbval-current-env -n $(NB_WORKERS) --dist loadscope -p no:cacheprovider nbs/
+
+clean:
+	rm -rf results demo_data .pytest_cache
