@@ -1,0 +1,83 @@
+"Training: schedules, reproducibility, errors."
+import numpy as np
+import pytest
+import torch
+
+from vaes_biomed.model import VAE, VAELayout, ModelConfig
+from vaes_biomed.training import (TrainingConfig, train_vae, kld_weight_schedule, batch_size_schedule,
+                                  resolve_device)
+
+
+def toy(n=120, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    con = torch.randn(n, 5, generator=g)
+    cls = (con[:, 0] > 0).long()
+    x = torch.cat([torch.nn.functional.one_hot(cls, 2).float(), con], 1)
+    return VAELayout(cat_shapes=[(1, 2)], con_sizes=[5]), x, torch.ones(n, 5, dtype=torch.bool)
+
+
+MCFG = ModelConfig(num_hidden=[8], num_latent=2, beta=0.01, dropout=0.1)
+
+
+def test_kld_schedule_reaches_one_at_last_step():
+    w = kld_weight_schedule(10, [2, 4, 6, 8])
+    assert w[0] == 0 and w[1] == 0.25 and w[6] == 0.75 and w[7] == 1 and w[-1] == 1
+    assert np.all(np.diff(w) >= 0)
+
+
+def test_batch_dilation_truncates():
+    assert batch_size_schedule(5, 7, [2, 3]).tolist() == [7, 10, 15, 15, 15]
+
+
+def test_same_seed_same_weights_different_seed_different():
+    lay, x, obs = toy()
+    cfg = TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16, kld_warmup_steps=[2])
+    def run(seeds):
+        m = VAE(lay, MCFG, seeds=seeds)
+        train_vae(m, x, obs, cfg, device="cpu", quiet=True)
+        return m.state_dict()
+    a, b, c = run([3, 4]), run([3, 4]), run([5, 4])
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["out.weight"], c["out.weight"])
+
+
+def test_history_has_every_epoch_and_member():
+    lay, x, obs = toy()
+    m = VAE(lay, MCFG, seeds=[0, 1, 2])
+    h = train_vae(m, x, obs, TrainingConfig(lr=1e-3, num_epochs=4, batch_size=16, batch_dilation_steps=[3]),
+                  device="cpu", quiet=True)
+    assert len(h) == 12 and set(h.member) == {0, 1, 2}
+    assert h[h.epoch == 3].batch_size.unique().tolist() == [24]
+    assert h[h.epoch == 3].n_batches.unique().tolist() == [120 // 24]
+    assert {"total", "ce", "sse", "kld"} <= set(h.columns)
+
+
+def test_batch_larger_than_data_is_an_error():
+    lay, x, obs = toy(n=8)
+    with pytest.raises(ValueError, match="batch_size 10 is larger than the 8 training samples"):
+        train_vae(VAE(lay, MCFG), x, obs, TrainingConfig(batch_size=10), device="cpu", quiet=True)
+
+
+def test_dilation_beyond_data_warns_and_caps():
+    lay, x, obs = toy(n=30)
+    with pytest.warns(UserWarning, match="capped at 30"):
+        h = train_vae(VAE(lay, MCFG), x, obs, TrainingConfig(num_epochs=3, batch_size=25, batch_dilation_steps=[2]),
+                      device="cpu", quiet=True)
+    assert h.batch_size.max() == 30
+
+
+def test_missing_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="no CUDA"):
+        resolve_device("cuda")
+
+
+def test_early_stopping_stops_and_restores():
+    lay, x, obs = toy(n=200)
+    m = VAE(lay, MCFG, seeds=[0, 1])
+    cfg = TrainingConfig(lr=5e-2, num_epochs=80, batch_size=20, early_stopping=True, patience=1)
+    h = train_vae(m, x, obs, cfg, device="cpu", quiet=True)
+    assert h.epoch.max() < 80
+    for _, g in h.groupby("member"):
+        assert g.epoch.max() == g.loc[g.val_total.idxmin(), "epoch"] + 2
