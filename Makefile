@@ -16,7 +16,7 @@ NB_WORKERS ?= 2
 .PHONY: demo test setup setup-dev check-sync unit notebooks bench clean
 
 demo: setup
-	$(BIN)/vaes-biomed-demo --out results
+	$(BIN)/vaes-biomed demo --out demo
 
 test: setup-dev check-sync unit notebooks
 
@@ -55,4 +55,4 @@ notebooks: setup-dev
 	VAES_BIOMED_QUICK=1 OMP_NUM_THREADS=1 $(BIN)/pytest --nbval-lax --nbval-current-env -n $(NB_WORKERS) --dist loadscope -p no:cacheprovider nbs/
 
 clean:
-	rm -rf results demo_data .pytest_cache
+	rm -rf results demo demo_data .pytest_cache

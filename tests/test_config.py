@@ -104,3 +104,83 @@ def test_bad_values(yml):
 def test_missing_config_file(tmp_path):
     with pytest.raises(DataError, match="data config file not found"):
         load_data_config(tmp_path / 'nope.yaml')
+
+
+# --- task configs -------------------------------------------------------------------------------------
+from vaes_biomed.config import ConfigError, load_task_config, CONFIG_SETS, training_settings, model_settings
+
+KS_TASK = """
+defaults:
+  - identify_associations_ks
+model:
+  num_hidden: [15]
+  num_latent: 3
+training_loop:
+  lr: 1e-4
+  num_epochs: 5
+target_dataset: random.tutorial.Continuous_B
+target_value: plus_std
+"""
+
+
+def write(tmp_path, text, name="task.yaml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_task_typo_names_file_and_key(tmp_path):
+    p = write(tmp_path, KS_TASK + "num_refit: 3\n")
+    with pytest.raises(ConfigError, match=r"task\.yaml: 'num_refit': unknown key for a identify_associations_ks task"):
+        load_task_config(p)
+
+
+def test_task_nested_typo_and_bad_type(tmp_path):
+    p = write(tmp_path, KS_TASK.replace("num_latent: 3", "num_latnt: 3"))
+    with pytest.raises(ConfigError, match=r"'model\.num_latnt': unknown key"):
+        load_task_config(p)
+    p = write(tmp_path, KS_TASK.replace("num_epochs: 5", "num_epochs: five"))
+    with pytest.raises(ConfigError, match=r"'training_loop\.num_epochs': expected int, got 'five'"):
+        load_task_config(p)
+
+
+def test_task_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="task config file not found"):
+        load_task_config(tmp_path / "absent.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_task_config(write(tmp_path, "model: [1, 2\n"))
+
+
+def test_task_type_from_defaults_with_or_without_schema():
+    for name in ("identify_associations_bayes", "identify_associations_bayes_schema"):
+        cfg = load_task_config({"defaults": [name], "target_dataset": "d", "target_value": "1"})
+        assert cfg.type == "identify_associations_bayes"
+    with pytest.raises(ConfigError, match="no task type found"):
+        load_task_config({"defaults": ["base_data"]})
+
+
+def test_overrides_and_move_interpolations(tmp_path):
+    p = write(tmp_path, KS_TASK)
+    cfg = load_task_config(p, ["task.model.cuda=true", "task.batch_size=16", "task.num_refits=2"])
+    assert cfg.model["cuda"] is True and cfg.batch_size == 16 and cfg.num_refits == 2
+    assert training_settings(cfg).batch_size == 16 and model_settings(cfg).num_latent == 3
+    with pytest.raises(ConfigError, match="expected key=value"):
+        load_task_config(p, ["task.num_refits"])
+
+
+@pytest.mark.parametrize("override, key", [
+    ("task.batch_size=1", "batch_size"), ("task.model.dropout=1", "model.dropout"),
+    ("task.training_loop.lr=0", "training_loop.lr"), ("task.num_refits=0", "num_refits"),
+    ("task.sig_threshold=0", "sig_threshold"),
+])
+def test_impossible_settings_name_the_key(tmp_path, override, key):
+    with pytest.raises(ConfigError, match=f"'{key}': must"):
+        load_task_config(write(tmp_path, KS_TASK), [override])
+
+
+def test_every_shipped_task_config_loads():
+    n = 0
+    for cs in CONFIG_SETS.values():
+        for name, d in cs["task"].items():
+            load_task_config(d, name=name); n += 1
+    assert n >= 9
