@@ -54,5 +54,10 @@ unit: setup-dev
 notebooks: setup-dev
 	VAES_BIOMED_QUICK=1 OMP_NUM_THREADS=1 $(BIN)/pytest --nbval-lax --nbval-current-env -n $(NB_WORKERS) --dist loadscope -p no:cacheprovider nbs/
 
+# Benchmarks run outside the test suite. UPSTREAM=/path/to/move-dl adds upstream MOVE 1.5.0, installed in
+# its own virtual environment (it pins numpy<2), measured side by side on the same data and seeds.
+bench: setup
+	OMP_NUM_THREADS=1 $(PY) tests/benchmarks/tutorial_ks.py $(if $(UPSTREAM),--upstream $(UPSTREAM),) --out bench_tutorial_ks
+
 clean:
-	rm -rf results demo demo_data .pytest_cache
+	rm -rf results demo demo_data bench_tutorial_ks .pytest_cache

@@ -74,13 +74,14 @@ def load_data_config(path_or_dict, base_dir=None) -> DataConfig:
 
 # %% ../nbs/09_config.ipynb #c010
 def data_config_to_yaml(config: DataConfig) -> str:
-    "MOVE-style data YAML text for a DataConfig (`load_data_config` reads it back to an equal config)."
+    "MOVE-style data YAML text for a DataConfig (`move-dl` runs it; `load_data_config` reads it back to an equal config)."
     def entry(s: DatasetSpec) -> dict:
         e = {'name': s.name}
         if s.kind == 'continuous': e.update(log2=s.log2, scale=s.scale)
-        e['weight'] = s.weight
+        e['weight'] = int(s.weight) if float(s.weight).is_integer() else s.weight   # MOVE's schema wants an int
         return e
-    d = {'raw_data_path': config.raw_data_path, 'interim_data_path': config.interim_data_path,
+    d = {'defaults': ['base_data'],           # MOVE (Hydra) inherits its derived keys from base_data
+         'raw_data_path': config.raw_data_path, 'interim_data_path': config.interim_data_path,
          'results_path': config.results_path, 'sample_names': config.sample_names,
          'categorical_inputs': [entry(s) for s in config.categorical_inputs],
          'continuous_inputs': [entry(s) for s in config.continuous_inputs]}

@@ -1,0 +1,96 @@
+"The vaes-biomed command: MOVE configs in, one clear line out for every config mistake."
+import pytest
+
+from vaes_biomed.cli import init_project, main, run_command
+from vaes_biomed.config import CONFIG_SETS, ConfigError, load_data_config, load_task_config
+
+FAST = ["task.training_loop.num_epochs=1", "task.training_loop.kld_warmup_steps=[]",
+        "task.training_loop.batch_dilation_steps=[]", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tutorial")
+    init_project("tutorial", folder, n_samples=60)
+    return folder
+
+
+def test_init_writes_loadable_configs(project):
+    cfg = load_data_config(project / "config" / "data" / "tutorial.yaml", base_dir=project)
+    assert len(cfg.specs) == 4
+    for name in CONFIG_SETS["tutorial"]["task"]:
+        load_task_config(project / "config" / "task" / f"{name}.yaml")
+
+
+def test_written_data_config_is_move_compatible(project):
+    text = (project / "config" / "data" / "tutorial.yaml").read_text()
+    assert text.startswith("defaults:\n- base_data") and "weight: 1\n" in text
+
+
+def error_line(capsys, project, monkeypatch, *args):
+    monkeypatch.chdir(project)
+    assert main(list(args)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err
+
+
+def test_unknown_task_type(project, capsys, monkeypatch):
+    (project / "config" / "task" / "bad_type.yaml").write_text("defaults:\n  - identify_everything\n")
+    err = error_line(capsys, project, monkeypatch, "task=bad_type", "data=tutorial")
+    assert "bad_type.yaml: 'defaults': no task type found" in err
+
+
+def test_unknown_dataset(project, capsys, monkeypatch):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
+                     "task.target_dataset=random.tutorial.Continuous_Z", *FAST)
+    assert "tutorial__id_assoc_ks.yaml: 'target_dataset': unknown dataset 'random.tutorial.Continuous_Z'" in err
+
+
+def test_target_value_of_the_wrong_kind(project, capsys, monkeypatch):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
+                     "task.target_dataset=random.tutorial.Categorical_A", *FAST)
+    assert "'target_value': 'plus_std' is not a class of categorical dataset" in err
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
+                     "task.target_value=1", *FAST)
+    assert "'target_value': '1' is not a perturbation of continuous dataset" in err
+
+
+def test_invalid_perturbation_type(project, capsys, monkeypatch):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
+                     "task.target_value=plus_2std", *FAST)
+    assert "minimum, maximum, plus_std, minus_std" in err
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1.5", "0", "1"])
+def test_threshold_outside_unit_interval(project, capsys, monkeypatch, value):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
+                     f"task.sig_threshold={value}", *FAST)
+    assert "'sig_threshold': must be in (0, 1)" in err
+
+
+def test_ttest_needs_four_latent_sizes(project, capsys, monkeypatch):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ttest", "data=tutorial",
+                     "task.model.num_latent=[2,3]", *FAST)
+    assert "tutorial__id_assoc_ttest.yaml: 'model.num_latent': the t-test needs exactly 4 latent sizes" in err
+
+
+def test_missing_data_config_and_bad_argument(project, capsys, monkeypatch):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__latent", "data=nope")
+    assert "config/data/nope.yaml" in err
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__latent", "data=tutorial", "epochs=3")
+    assert "'epochs': unknown argument" in err
+
+
+def test_unknown_feature_name_warns_and_continues(project):
+    with pytest.warns(UserWarning, match=r"tutorial__latent\.yaml: 'feature_names': no dataset has feature\(s\) Continuous_Q_1"):
+        out = run_command(["task=tutorial__latent", "data=tutorial", "task.feature_names=[Continuous_Q_1,Continuous_B_1]",
+                           "task.reducer=pca", *FAST], cwd=project)
+    assert (project / "results" / "latent_space" / "latent_space_Continuous_B_1.png").is_file()
+    assert out["type"] == "analyze_latent"
+
+
+def test_explicit_weights_must_match_the_datasets(project):
+    with pytest.raises(ConfigError, match="'model.continuous_weights': 3 weights for 2 continuous datasets"):
+        run_command(["task=tutorial__id_assoc_ks", "data=tutorial", "task.model.continuous_weights=[1,2,3]", *FAST],
+                    cwd=project)
