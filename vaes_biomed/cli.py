@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .associations import identify_associations
 from .config import (CONFIG_SETS, ConfigError, TaskConfig, data_config_to_yaml, load_data_config,
@@ -25,7 +26,7 @@ from .training import resolve_device
 from .tuning import tune_model_reconstruction, tune_model_stability
 
 # %% auto #0
-__all__ = ['USAGE', 'init_project', 'run_task', 'run_command', 'main']
+__all__ = ['USAGE', 'init_project', 'run_task', 'run_command', 'limit_threads', 'main']
 
 # %% ../nbs/10a_cli.ipynb #c005
 def init_project(name: str = "tutorial", folder=".", n_samples: int | None = None, seed: int = 1234) -> dict:
@@ -176,9 +177,15 @@ def run_command(argv: list[str], cwd=None) -> dict:
         except ValueError: raise ConfigError(f"command line: 'seed': expected an integer, got {keys['seed']!r}") from None
     return run_task(data_cfg, task, device=keys.get("device"), quiet="--quiet" in flags)
 
+def limit_threads() -> int:
+    "Use one CPU thread for torch unless OMP_NUM_THREADS says otherwise: these models are tiny, so threads only add overhead."
+    if not os.environ.get("OMP_NUM_THREADS"): torch.set_num_threads(1)
+    return torch.get_num_threads()
+
 def main(argv: list[str] | None = None) -> int:
     "Console entry point of `vaes-biomed`."
     argv = list(sys.argv[1:] if argv is None else argv)
+    limit_threads()
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE.format(sets="|".join(CONFIG_SETS))); return 0
     if argv[0] == "demo":

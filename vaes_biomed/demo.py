@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
+    from vaes_biomed.cli import limit_threads
+    limit_threads()
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg") and not os.environ.get("DISPLAY"):
         plt.switch_backend("Agg")  # headless: write files only
     s = run_demo(a.out, quick=a.quick or quick_mode(), seed=a.seed, device=a.device, quiet=a.quiet)
