@@ -94,3 +94,21 @@ def test_explicit_weights_must_match_the_datasets(project):
     with pytest.raises(ConfigError, match="'model.continuous_weights': 3 weights for 2 continuous datasets"):
         run_command(["task=tutorial__id_assoc_ks", "data=tutorial", "task.model.continuous_weights=[1,2,3]", *FAST],
                     cwd=project)
+
+
+def test_init_command_and_its_bad_arguments(tmp_path, capsys):
+    assert main(["init", "tutorial", "--dir", str(tmp_path), "--n-samples", "40"]) == 0
+    assert len((tmp_path / "data" / "random.tutorial.ids.txt").read_text().split()) == 40
+    with pytest.raises(SystemExit) as e:
+        main(["init", "tutorial", "--n-samples", "forty"])
+    assert e.value.code == 2 and "invalid int value: 'forty'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["init", "amsc_real"])
+    assert "invalid choice: 'amsc_real'" in capsys.readouterr().err
+
+
+def test_errors_from_inside_a_task_are_one_line(project, capsys, monkeypatch):
+    # a batch larger than the data is refused by the training loop: still one line, no traceback
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
+                     "task.batch_size=500", *FAST)
+    assert "batch_size 500 is larger than the 60 training samples" in err

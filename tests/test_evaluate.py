@@ -242,3 +242,17 @@ def test_benchmark_summary_and_plots(truth, table):
     with pytest.raises(ValueError, match="needs 2 or 3 methods"):
         plot_overlap(counts, kind="venn")
     for f in figs: plt.close(f)
+
+
+def test_panel_plots_refuse_an_empty_dict():
+    from vaes_biomed.evaluate import plot_effect_size, plot_threshold_recall
+    for plot in (plot_threshold_recall, plot_effect_size):
+        with pytest.raises(DataError, match="nothing to plot"):
+            plot({})
+
+
+def test_threshold_recall_accepts_a_single_threshold(truth, table):
+    from vaes_biomed.evaluate import threshold_recall
+    one = threshold_recall(table, truth, P, thresholds=0.3)
+    many = threshold_recall(table, truth, P, thresholds=[0.3])
+    assert len(one) == 1 and one.recall.tolist() == many.recall.tolist()

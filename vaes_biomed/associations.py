@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .data import MultiOmicsData
 from .model import ModelConfig, VAE, layout_of, model_inputs
 from .training import TrainingConfig, TrainedVAE, fit_vae, load_ensemble, resolve_device, save_ensemble
-from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan
+from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
 
 # %% auto #0
 __all__ = ['METHODS', 'continuous_targets', 'nan_mask', 'self_pairs', 'valid_samples', 'signed_ks', 'ks_threshold',
@@ -128,16 +128,18 @@ def data_fingerprint(x: Tensor, observed: Tensor) -> str:
     return h.hexdigest()[:16]
 
 def refit_ensemble(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
-                   num_refits: int = 1, seed: int = 0, models_dir=None, device=None, quiet: bool = False) -> TrainedVAE:
-    "Train `num_refits` VAEs as one ensemble, or reload them from `models_dir` when they match."
+                   num_refits: int = 1, seed: int = 0, models_dir=None, device=None, quiet: bool = False,
+                   path=None) -> TrainedVAE:
+    "Train `num_refits` VAEs as one ensemble, or reload them from `path` (default `models_dir/refits_latent{L}.pt`) when they match."
+    if num_refits < 1: raise ValueError(f"num_refits must be >= 1, got {num_refits}")
     device = resolve_device(device)
     x, observed = model_inputs(data, device)
     seeds = [seed + i for i in range(num_refits)]
     meta = dict(training=asdict(training_config), data=data_fingerprint(x, observed))
-    path = Path(models_dir) / f"refits_latent{model_config.num_latent}.pt" if models_dir is not None else None
+    if path is None and models_dir is not None: path = Path(models_dir) / f"refits_latent{model_config.num_latent}.pt"
     if path is not None:
         saved = load_ensemble(path, layout_of(data), model_config, seeds, device=device, meta=meta)
-        if saved is not None: return TrainedVAE(saved.model, saved.history, x, observed)
+        if saved is not None: return TrainedVAE(saved.model, saved.history, x, observed, reused=True)
     trained = fit_vae(data, model_config, training_config, seeds=seeds, device=device, quiet=quiet)
     if path is not None: save_ensemble(trained.model, path, trained.history, meta=meta)
     return trained
@@ -358,10 +360,8 @@ def _ks_figures(data, plan, model, x, table, pairs, folder: Path) -> list[str]:
         if a not in plan.feature_names: raise ValueError(f"'{a}' is not a perturbed feature of '{plan.dataset}'")
         if b not in set(targets.feature_b_name): raise ValueError(f"'{b}' is not a continuous target feature")
         i, k = plan.feature_names.index(a), int(targets.index[targets.feature_b_name == b][0])
-        chunk = next(perturbation_passes(model, x, plan, max_rows=x.shape[0] * model.n_members))
-        for r in perturbation_passes(model, x, plan, max_rows=x.shape[0] * model.n_members):
-            if r.features.start == i: chunk = r; break
-        bl, pt = base[0, :, k].cpu().numpy(), chunk.recon[0, 0, :, k].cpu().numpy()
+        _, recon = model_pass(model, perturbed_inputs(plan, x, slice(i, i + 1))[0])   # this feature's copy only
+        bl, pt = base[0, :, k].cpu().numpy(), recon[0, :, k].cpu().numpy()
         row = table[(table.feature_a_name == a) & (table.feature_b_name == b)]
         ksv = float(row.ks_distance.iloc[0]) if len(row) else None
         ok = ~np.isnan(con[:, k])

@@ -5,6 +5,7 @@
 # %% ../nbs/10a_cli.ipynb #c002
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -193,16 +194,19 @@ def main(argv: list[str] | None = None) -> int:
         return demo_main(argv[1:])
     try:
         if argv[0] == "init":
-            name = argv[1] if len(argv) > 1 and not argv[1].startswith("--") else "tutorial"
-            opts = dict(zip(argv[2::2], argv[3::2])) if len(argv) > 2 else {}
-            n = opts.get("--n-samples")
-            out = init_project(name, opts.get("--dir", "."), n_samples=int(n) if n else None)
-            print(f"wrote the '{name}' project: {out['data_config'].parent.parent.parent.resolve()}")
-            print(f"next: vaes-biomed task={next(iter(CONFIG_SETS[name]['task']))} data={name}")
+            ap = argparse.ArgumentParser(prog="vaes-biomed init", description="Write a shipped config set.")
+            ap.add_argument("name", nargs="?", default="tutorial", choices=list(CONFIG_SETS))
+            ap.add_argument("--dir", default=".", help="project folder (default: here)")
+            ap.add_argument("--n-samples", type=int, default=None, help="samples to generate (default: the preset's)")
+            a = ap.parse_args(argv[1:])
+            out = init_project(a.name, a.dir, n_samples=a.n_samples)
+            print(f"wrote the '{a.name}' project in {Path(a.dir).resolve()}")
+            print(f"next: vaes-biomed task={next(iter(CONFIG_SETS[a.name]['task']))} data={a.name}")
             return 0
         summary = run_command(argv)
-    except (ConfigError, DataError, FileNotFoundError) as e:
-        print(f"vaes-biomed: error: {e}", file=sys.stderr); return 2
+    except (ConfigError, DataError, FileNotFoundError, KeyError, ValueError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e      # KeyError's str() adds quotes
+        print(f"vaes-biomed: error: {msg}", file=sys.stderr); return 2
     for k, v in summary.items():
         if k != "files": print(f"{k}: {v}")
     return 0

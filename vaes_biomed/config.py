@@ -17,6 +17,7 @@ import yaml
 from .data import DataConfig, DataError, DatasetSpec
 from .model import ModelConfig
 from .training import TrainingConfig
+from .tuning import GRID_KEYS
 
 # %% ../nbs/09_config.ipynb #c004
 _TOP = {'raw_data_path': 'data/', 'interim_data_path': 'interim_data/', 'results_path': 'results/',
@@ -188,10 +189,9 @@ def _grid(d: dict, src: str) -> dict:
     for k, v in params.items():
         key = str(k).removeprefix("task.")
         grid[key] = _sweep_values(v)
-    for k in grid:
-        head = k.split(".")[0]
-        if head not in ("model", "training_loop", "batch_size"):
-            raise _err(src, f"grid.{k}", "tuning keys must start with 'model.', 'training_loop.' or be 'batch_size'")
+    for k, v in grid.items():
+        if k not in GRID_KEYS: raise _err(src, f"grid.{k}", f"not a tunable key (one of {', '.join(GRID_KEYS)})")
+        if not isinstance(v, list) or not v: raise _err(src, f"grid.{k}", f"expected a non-empty list of values, got {v!r}")
     return grid
 
 # %% ../nbs/09_config.ipynb #c017
@@ -265,6 +265,11 @@ def validate_task_config(cfg: TaskConfig) -> None:
         if not 0 < o["sig_threshold"] < 1: raise _err(src, "sig_threshold", f"must be in (0, 1), got {o['sig_threshold']}")
     if cfg.type == "identify_associations_ttest" and len(latents) != 4:
         raise _err(src, "model.num_latent", f"the t-test needs exactly 4 latent sizes, got {m['num_latent']}")
+    if cfg.type == "analyze_latent":
+        r = o["reducer"]
+        name = str(r.get("_target_", "")) if isinstance(r, dict) else str(r)
+        if not any(k in name.lower() for k in ("umap", "tsne", "t-sne", "pca")):
+            raise _err(src, "reducer", f"unknown reducer {r!r} (umap, tsne or pca, or MOVE's {{_target_: umap.UMAP}})")
     if "num_refits" in o and o["num_refits"] < 1: raise _err(src, "num_refits", f"must be >= 1, got {o['num_refits']}")
     if cfg.type == "tune_model_stability" and o["num_refits"] < 2:
         raise _err(src, "num_refits", "stability compares refits: needs at least 2")

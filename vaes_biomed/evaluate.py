@@ -269,7 +269,7 @@ def threshold_recall(table: pd.DataFrame, ground_truth: pd.DataFrame, perturbed_
     ranked, n_truths = ranked_pairs(table, ground_truth, perturbed_features, score_column, targets, name)
     col = ranked.attrs["score_column"]
     s, truth = _scored(ranked)
-    t_strength = np.unique(s)[::-1] if thresholds is None else score_strength(np.asarray(thresholds, float), col)
+    t_strength = np.unique(s)[::-1] if thresholds is None else score_strength(np.atleast_1d(np.asarray(thresholds, float)), col)
     # number of pairs with strength >= t; s is sorted descending, so search in -s (ascending)
     calls = np.searchsorted(-s, -t_strength, side="right")
     tp_cum = np.r_[0, np.cumsum(truth)]
@@ -351,6 +351,13 @@ def _as_dict(x) -> dict:
     "A single DataFrame becomes a one-entry dict."
     return x if isinstance(x, dict) else {"": x}
 
+def _panels(results) -> tuple[Figure, list]:
+    "A row of panels, one per method, with (axis, (method, data)) pairs; DataError when there is nothing to draw."
+    results = _as_dict(results)
+    if not results: raise DataError("nothing to plot: give at least one method's result")
+    fig, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.4), squeeze=False)
+    return fig, list(zip(axes[0], results.items()))
+
 def plot_confusion(cm: pd.DataFrame, title: str | None = None) -> Figure:
     "The 2x2 confusion matrix, coloured by the fraction of each actual row, annotated with counts."
     fig, ax = plt.subplots(figsize=(3.6, 3.2))
@@ -396,9 +403,8 @@ def plot_tp_fp(curves, calls: dict[str, int] | None = None) -> Figure:
 
 def plot_threshold_recall(curves, cutoffs: dict[str, float] | None = None) -> Figure:
     "Recall against the score threshold, one panel per method (thresholds are in each method's units)."
-    curves = _as_dict(curves)
-    fig, axes = plt.subplots(1, len(curves), figsize=(3.6 * len(curves), 3.4), squeeze=False)
-    for ax, (method, c) in zip(axes[0], curves.items()):
+    fig, panels = _panels(curves)
+    for ax, (method, c) in panels:
         col = c.attrs.get("score_column", "threshold")
         order = np.argsort(c["threshold"].to_numpy())
         # recall holds from one threshold up to the next for p-values (called at or below), down to it otherwise
@@ -414,9 +420,8 @@ def plot_threshold_recall(curves, cutoffs: dict[str, float] | None = None) -> Fi
 
 def plot_effect_size(results, rho: dict[str, float] | None = None) -> Figure:
     "Each truth's |Correlation| against the method's normalised score, called truths highlighted; one panel per method."
-    results = _as_dict(results)
-    fig, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.4), squeeze=False)
-    for ax, (method, r) in zip(axes[0], results.items()):
+    fig, panels = _panels(results)
+    for ax, (method, r) in panels:
         called = r["called"].to_numpy(bool)
         ax.scatter(r["effect"][~called], r["normalised_score"][~called], s=12, color="grey", alpha=0.6, label="not called")
         ax.scatter(r["effect"][called], r["normalised_score"][called], s=12, color="C3", label="called")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 import warnings
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +21,12 @@ from tqdm import tqdm
 from .data import EncodedDataset, MultiOmicsData, decode_continuous
 from .model import (VAE, ModelConfig, layout_of, model_inputs, project, reconstruct, split_output,
                                categorical_accuracy, continuous_cosine)
-from .training import TrainingConfig, TrainedVAE, fit_vae, save_ensemble, load_ensemble, resolve_device
-from .associations import data_fingerprint
+from .training import TrainingConfig, fit_vae, resolve_device
+from .associations import refit_ensemble
 from .plots import plot_loss_curve
 
 # %% auto #0
-__all__ = ['REDUCERS', 'reduce_2d', 'plot_embedding', 'reconstruction_scores', 'reconstruction_metrics',
+__all__ = ['REDUCERS', 'reduce_2d', 'plot_embedding', 'score_arrays', 'reconstruction_scores', 'reconstruction_metrics',
            'plot_reconstruction_metrics', 'feature_columns', 'feature_importance', 'importance_ranking',
            'pool_rankings', 'input_values', 'plot_feature_importance', 'analyze_latent']
 
@@ -102,7 +101,8 @@ def plot_embedding(xy: np.ndarray, colour=None, colour_name: str = "", categoric
             if all(isinstance(v, (int, np.integer)) for v in lookup.values()) and not \
                all(isinstance(k, (int, np.integer)) for k in lookup):
                 lookup = {v: k for k, v in lookup.items()}
-            labels = np.array(["missing" if m else str(lookup.get(int(c), c)) for c, m in zip(colour, missing)], dtype=object)
+            key = lambda c: int(c) if isinstance(c, (int, float, np.integer, np.floating)) and float(c).is_integer() else c
+            labels = np.array(["missing" if m else str(lookup.get(key(c), c)) for c, m in zip(colour, missing)], dtype=object)
         else:
             labels = np.array(["missing" if m else str(c) for c, m in zip(colour, missing)], dtype=object)
         order = sorted(set(labels) - {"missing"}) + (["missing"] if "missing" in set(labels) else [])
@@ -122,8 +122,8 @@ def plot_embedding(xy: np.ndarray, colour=None, colour_name: str = "", categoric
     return fig
 
 # %% ../nbs/03_latent.ipynb #c016
-def reconstruction_scores(out: Tensor, data: MultiOmicsData, observed: Tensor | None = None) -> pd.DataFrame:
-    "Tidy per-sample scores of a decoder output `out` (`K x N x D` or `N x D`) against `data`."
+def score_arrays(out: Tensor, data: MultiOmicsData, observed: Tensor | None = None) -> dict[str, tuple[str, np.ndarray]]:
+    "Per dataset: metric name and `K x N` per-sample scores of a decoder output `out` (`K x N x D` or `N x D`)."
     layout = layout_of(data)
     out = out[None] if out.dim() == 2 else out
     if tuple(out.shape[1:]) != (data.n_samples, layout.n_inputs):
@@ -132,22 +132,28 @@ def reconstruction_scores(out: Tensor, data: MultiOmicsData, observed: Tensor | 
     if tuple(observed.shape) != (data.n_samples, layout.n_con_inputs):
         raise ValueError(f"observed has shape {tuple(observed.shape)}, expected {(data.n_samples, layout.n_con_inputs)}")
     cats, cons = split_output(out, layout)
-    frames, k, n = [], out.shape[0], data.n_samples
-    def add(ds, kind, metric, values):
-        values = values.detach().cpu().numpy()                         # K x N
-        frames.append(pd.DataFrame(dict(member=np.repeat(np.arange(k), n), id=np.tile(data.ids, k), dataset=ds.name,
-                                        kind=kind, metric=metric, value=values.ravel().astype(float))))
+    scores = {}
     for ds, lp in zip(data.categorical, cats):
         onehot = torch.as_tensor(ds.values, device=lp.device, dtype=lp.dtype)
-        add(ds, "categorical", "accuracy", categorical_accuracy(lp, onehot.expand_as(lp)))
+        scores[ds.name] = ("accuracy", categorical_accuracy(lp, onehot.expand_as(lp)).detach().cpu().numpy())
     observed = observed.to(out.device)
     for ds, rec, sl in zip(data.continuous, cons, layout.con_slices()):
         obs = observed[:, sl]
         vals = torch.as_tensor(np.nan_to_num(ds.values), device=rec.device, dtype=rec.dtype)
         cos = continuous_cosine(rec, vals.expand_as(rec), obs.expand_as(rec))
         # a sample with nothing observed has no similarity (cosine of two zero vectors would read as 0)
-        cos = cos.where(obs.any(-1), torch.nan)
-        add(ds, "continuous", "cosine_similarity", cos)
+        scores[ds.name] = ("cosine_similarity", cos.where(obs.any(-1), torch.nan).detach().cpu().numpy())
+    return scores
+
+def reconstruction_scores(out: Tensor, data: MultiOmicsData, observed: Tensor | None = None) -> pd.DataFrame:
+    "Tidy per-sample scores (member, id, dataset, kind, metric, value) of a decoder output `out` against `data`."
+    scores = score_arrays(out, data, observed)
+    frames = []
+    for ds in data.datasets:
+        metric, values = scores[ds.name]                              # K x N
+        k, n = values.shape
+        frames.append(pd.DataFrame(dict(member=np.repeat(np.arange(k), n), id=np.tile(data.ids, k), dataset=ds.name,
+                                        kind=ds.kind, metric=metric, value=values.ravel().astype(float))))
     cols = ["member", "id", "dataset", "kind", "metric", "value"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
@@ -330,16 +336,10 @@ def analyze_latent(data: MultiOmicsData, model_config: ModelConfig, training_con
     device = resolve_device(device)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
-    x, observed = model_inputs(data, device)
-    seeds = [seed + i for i in range(n_refits)]
-    meta = dict(training=asdict(training_config), data=data_fingerprint(x, observed))
     model_path = out / "model.pt"
-    saved = load_ensemble(model_path, layout_of(data), model_config, seeds, device=device, meta=meta)
-    if saved is not None:
-        trained, reused = TrainedVAE(saved.model, saved.history, x, observed), True
-    else:
-        trained = fit_vae(data, model_config, training_config, seeds=seeds, device=device, quiet=quiet)
-        save_ensemble(trained.model, model_path, trained.history, meta=meta); reused = False
+    trained = refit_ensemble(data, model_config, training_config, n_refits, seed, device=device, quiet=quiet,
+                             path=model_path)
+    x, observed, reused = trained.x, trained.observed, trained.reused
     files["model"] = str(model_path)
     model, history = trained.model, trained.history
     history.to_csv(out / "loss_curve.tsv", sep="\t", index=False); files["loss_curve_tsv"] = str(out / "loss_curve.tsv")

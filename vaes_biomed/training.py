@@ -175,6 +175,7 @@ class TrainedVAE:
     history: pd.DataFrame
     x: Tensor
     observed: Tensor
+    reused: bool = False          # loaded from a saved file rather than trained
 
 def fit_vae(data, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None,
             n_refits: int = 1, seed: int = 0, seeds: list[int] | None = None,

@@ -21,14 +21,14 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .data import DataError, DataWarning, MultiOmicsData
-from .model import (ModelConfig, layout_of, model_inputs, project, reconstruct, split_output,
-                               categorical_accuracy, continuous_cosine)
+from .model import ModelConfig, layout_of, model_inputs, project, reconstruct, split_output
 from .training import TrainingConfig, fit_vae, resolve_device
+from .latent import score_arrays
 
 # %% auto #0
-__all__ = ['SPLITS', 'GRID_KEYS', 'fixed_split', 'expand_grid', 'apply_params', 'box_stats', 'reconstruction_scores',
-           'tune_reconstruction', 'latent_stability', 'ensemble_stability', 'tune_stability', 'plot_tuning_grid',
-           'plot_stability', 'tune_model_reconstruction', 'tune_model_stability']
+__all__ = ['SPLITS', 'GRID_KEYS', 'fixed_split', 'expand_grid', 'apply_params', 'box_stats', 'tune_reconstruction',
+           'latent_stability', 'ensemble_stability', 'tune_stability', 'plot_tuning_grid', 'plot_stability',
+           'tune_model_reconstruction', 'tune_model_stability']
 
 # %% ../nbs/06_tuning.ipynb #c005
 SPLITS = ("train", "test")
@@ -127,25 +127,7 @@ def box_stats(values) -> dict:
     return dict(min=float(ok.min()), q1=float(q1), median=float(med), q3=float(q3), max=float(ok.max()),
                 mean=float(ok.mean()), **out)
 
-# %% ../nbs/06_tuning.ipynb #c018
-@torch.no_grad()
-def reconstruction_scores(model, data: MultiOmicsData, device=None) -> dict[str, tuple[str, np.ndarray]]:
-    "Per dataset: metric name and `K x N` per-sample scores of `model` reconstructing `data`."
-    device = resolve_device(device)
-    x, observed = model_inputs(data, device)
-    cats, cons = split_output(reconstruct(model.to(device), x), layout_of(data))
-    out = {}
-    for ds, lp in zip(data.categorical, cats):
-        acc = categorical_accuracy(lp, torch.as_tensor(ds.values, device=device).expand_as(lp))
-        out[ds.name] = ("accuracy", acc.cpu().numpy())
-    for ds, rec in zip(data.continuous, cons):
-        obs = torch.as_tensor(~np.isnan(ds.values), device=device).expand_as(rec)
-        vals = torch.as_tensor(np.nan_to_num(ds.values), device=device).expand_as(rec)
-        cos = continuous_cosine(rec, vals, obs).masked_fill(~obs.any(-1), torch.nan)
-        out[ds.name] = ("cosine_similarity", cos.cpu().numpy())
-    return out
-
-# %% ../nbs/06_tuning.ipynb #c020
+# %% ../nbs/06_tuning.ipynb #c019
 def _cell(v):
     "A hyperparameter value as a table cell (lists as text, so the column can be grouped and written)."
     return str(list(v)) if isinstance(v, (list, tuple)) else v
@@ -165,10 +147,11 @@ def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, 
     if train.sum() < 2: raise ValueError(f"only {int(train.sum())} training sample(s) in the split")
     configs = [apply_params(model_config, training_config, p) for p in sets]   # refuse bad values before training
     device = resolve_device(device)
+    x_all, observed_all = model_inputs(data, device)       # every sample is scored, train and test
     rows = []
     for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (reconstruction)", disable=quiet)):
         trained = fit_vae(data.subset(train), mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
-        scores = reconstruction_scores(trained.model, data, device)
+        scores = score_arrays(reconstruct(trained.model, x_all), data, observed_all)
         for ds in data.datasets:
             metric, s = scores[ds.name]
             for name, rows_of in (("train", train), ("test", ~train)):
@@ -176,7 +159,7 @@ def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, 
                                  split=name, metric=metric, **box_stats(s[:, rows_of])))
     return pd.DataFrame(rows)
 
-# %% ../nbs/06_tuning.ipynb #c028
+# %% ../nbs/06_tuning.ipynb #c027
 @torch.no_grad()
 def latent_stability(z, max_elements: int = 2 ** 25) -> np.ndarray:
     "Mean |cosine-similarity matrix of refit j - that of refit 0| for j = 1..K-1, from latent means `K x N x L`."
@@ -192,7 +175,7 @@ def latent_stability(z, max_elements: int = 2 ** 25) -> np.ndarray:
         total += (s[1:] - s[:1]).abs().sum((1, 2)).double()
     return (total / (N * N)).cpu().numpy()
 
-# %% ../nbs/06_tuning.ipynb #c032
+# %% ../nbs/06_tuning.ipynb #c031
 def ensemble_stability(trained) -> np.ndarray:
     "`latent_stability` of a `TrainedVAE`'s members, projecting the inputs it was trained on."
     return latent_stability(project(trained.model, trained.x))
@@ -213,7 +196,7 @@ def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, train
                              stability=float(s), mean_stability=float(stab.mean())))
     return pd.DataFrame(rows)
 
-# %% ../nbs/06_tuning.ipynb #c039
+# %% ../nbs/06_tuning.ipynb #c038
 def _param_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c in GRID_KEYS]
 
@@ -301,7 +284,7 @@ def plot_stability(table: pd.DataFrame, x: str = "model.num_latent", hue: str | 
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_tuning.ipynb #c043
+# %% ../nbs/06_tuning.ipynb #c042
 def _grid_figure(make, table: pd.DataFrame, path: Path, **kw) -> Path | None:
     "Save `make(table, x=..., ...)` to `path`, or warn why not."
     try: fig = make(table, **kw)
