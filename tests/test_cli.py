@@ -112,3 +112,57 @@ def test_errors_from_inside_a_task_are_one_line(project, capsys, monkeypatch):
     err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",
                      "task.batch_size=500", *FAST)
     assert "batch_size 500 is larger than the 60 training samples" in err
+
+
+# --- init amsc -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def amsc_project(tmp_path_factory):
+    import warnings
+    from vaes_biomed.data import DataWarning
+    folder = tmp_path_factory.mktemp("amsc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)          # preprocessing counts what it drops
+        out = init_project("amsc", folder, seed=7)
+    return folder, out
+
+
+def test_init_amsc_writes_a_runnable_project(amsc_project):
+    folder, out = amsc_project
+    assert set(out) == set(CONFIG_SETS["amsc"]["task"]) | {"data_config", "ground_truth", "raw"}
+    assert out["ground_truth"] == folder / "raw" / "amsc_truth.tsv" and out["ground_truth"].is_file()
+    assert {"matched", "variants", "prs", "truth"} <= set(out["raw"])
+    cfg = load_data_config(out["data_config"], base_dir=folder)
+    assert [s.name for s in cfg.specs] == ["cellType", "FFA", "Day", "RNA", "Cells", "Cyto", "PRS"]
+    for name in CONFIG_SETS["amsc"]["task"]:
+        load_task_config(folder / "config" / "task" / f"{name}.yaml")
+    ids = (folder / "data" / "amsc_ids.txt").read_text().split()
+    assert 200 < len(ids) < 350
+    header = (folder / "data" / "RNA.tsv").read_text().split("\n", 1)[0].split("\t")
+    assert header[0] == "ID" and 300 < len(header) - 1 < 600          # ~25% of the expressed genes of 3000
+
+
+def test_init_amsc_is_seeded(amsc_project, tmp_path):
+    import warnings
+    from vaes_biomed.data import DataWarning
+    folder, out = amsc_project
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        other = init_project("amsc", tmp_path, seed=8)
+    assert other["raw"]["matched"].read_bytes() != out["raw"]["matched"].read_bytes()
+
+
+def test_init_amsc_runs_a_task(amsc_project):
+    folder, _ = amsc_project
+    out = run_command(["task=amsc__latent", "data=amsc", "task.reducer=pca", "task.model.num_hidden=[32]",
+                       "task.model.num_latent=4", *FAST], cwd=folder)
+    assert out["type"] == "analyze_latent"
+    assert (folder / "results" / "latent_space" / "latent_space_Day.png").is_file()
+
+
+def test_init_amsc_refuses_n_samples(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="init amsc: n_samples does not apply"):
+        init_project("amsc", tmp_path, n_samples=100)
+    assert not (tmp_path / "config").exists()                  # refused before writing anything
+    assert main(["init", "amsc", "--dir", str(tmp_path), "--n-samples", "100"]) == 2
+    assert "n_samples does not apply" in capsys.readouterr().err

@@ -203,3 +203,119 @@ def test_write_move_layout_project_name(tmp_path):
     assert sorted(p.name for p in paths.values()) == sorted(
         ['random.small.ids.txt', 'changes.small.txt'] + [f'random.small.{k}.tsv' for k in ORDER])
     assert all(p.exists() for p in paths.values())
+
+
+# --- the AMSC-like cohort ----------------------------------------------------------------------
+
+from vaes_biomed.synthetic import (AMSC_FILES, AMSC_PLANTED_PRS, AMSC_PRS_COLUMNS, AMSC_TRUTH_COLUMNS, AMSCCohort,
+                                   lp_feature_names, lp_feature_parts, make_amsc_cohort, write_amsc_cohort)
+
+AMSC_HEAD = ['ID', 'patient', 'sex', 'age', 'batch', 'BMI', 'T2D', 'FFA', 'cellType', 'Day']
+
+
+@pytest.fixture(scope='module')
+def amsc():
+    return make_amsc_cohort(n_patients=20, n_genes=400, n_lp=120, n_variants=8, seed=5)
+
+
+def test_amsc_layout(amsc):
+    assert isinstance(amsc, AMSCCohort)
+    m = amsc.matched
+    assert list(m.columns) == AMSC_HEAD + amsc.genes + amsc.lp_features
+    assert (len(amsc.genes), len(amsc.lp_features)) == (400, 120)
+    assert all(g.startswith('ENSG') and len(g) == 15 for g in amsc.genes)
+    assert m.ID.is_unique and m.patient.nunique() == 20
+    assert m.ID.str.fullmatch(r'P\d\d_(sc|vc)_FFA[01]_D(0|3|8|14)').all()
+    assert set(m.cellType) == {'sc', 'vc'} and set(m.FFA) == {0, 1} and set(m.Day) == {0, 3, 8, 14}
+    assert (m.groupby('patient')[['sex', 'age', 'batch', 'BMI', 'T2D']].nunique() == 1).all().all()
+    assert m.groupby('patient').size().max() < 16                      # never every combination
+    assert list(amsc.variants.columns[:1]) == ['patient'] and amsc.variants.shape[1] == 9
+    assert list(amsc.prs.columns) == ['patient'] + AMSC_PRS_COLUMNS + ['geneticBatch']
+    assert set(m.patient) - set(amsc.variants.patient) == set(m.patient) - set(amsc.prs.patient) != set()
+
+
+def test_amsc_counts_are_integers_and_lp_has_work_for_the_filters(amsc):
+    counts = amsc.matched[amsc.genes]
+    assert all(counts[c].dtype == np.int64 for c in amsc.genes) and (counts.to_numpy() >= 0).all()
+    assert 0.3 < ((counts > 10).mean() < 0.2).mean() < 0.7             # many genes fail the count filter
+    lp = amsc.matched[amsc.lp_features]
+    for comp in ('Cells_', 'Cytoplasm_', 'Nuclei_'):
+        part = lp.loc[:, lp.columns.str.startswith(comp)]
+        assert part.isna().any().sum() >= 1 and (part.abs() > 5).any().sum() >= 1
+    broken = lp.columns[(lp.isna() | (lp.abs() > 5)).any()]
+    assert not set(broken) & set(amsc.truth.feature)
+
+
+def test_amsc_truth(amsc):
+    t = amsc.truth
+    assert list(t.columns) == AMSC_TRUTH_COLUMNS
+    assert set(t.driver) == {'FFA', 'Day', 'cellType', AMSC_PLANTED_PRS}
+    assert t.feature.isin(amsc.matched.columns).all() and t.feature.is_unique
+    assert set(t.dataset) <= {'RNA', 'Cells', 'Cyto', 'Nuclei'}
+    assert (t[t.dataset == 'Cyto'].feature.str.startswith('Cytoplasm_')).all()
+    lp_ffa = t[(t.driver == 'FFA') & (t.dataset != 'RNA')]
+    assert (lp_ffa.effect > 0).all() and all(lp_feature_parts(f)['channel'] == 'BODIPY' for f in lp_ffa.feature)
+    assert set(t[(t.driver == AMSC_PLANTED_PRS) & (t.dataset != 'RNA')].dataset) == {'Cyto'}
+    assert set(amsc.nuisance.driver) == {'sex', 'age', 'batch'} and not set(amsc.nuisance.feature) & set(t.feature)
+
+
+def test_amsc_planted_ffa_effect(amsc):
+    from scipy import stats
+    m, t = amsc.matched, amsc.truth
+    planted = t[(t.driver == 'FFA') & (t.dataset != 'RNA')].feature.tolist()
+    p = stats.ttest_ind(m.loc[m.FFA == 1, planted], m.loc[m.FFA == 0, planted]).pvalue
+    assert p.max() < 1e-4
+    d14 = (m.loc[(m.Day == 14) & (m.FFA == 1), planted].mean() - m.loc[(m.Day == 14) & (m.FFA == 0), planted].mean()).mean()
+    d0 = (m.loc[(m.Day == 0) & (m.FFA == 1), planted].mean() - m.loc[(m.Day == 0) & (m.FFA == 0), planted].mean()).mean()
+    assert d14 > d0 + 0.5                                              # grows over the days
+    genes = t[(t.driver == 'FFA') & (t.dataset == 'RNA')]
+    lg = np.log2(1 + m[genes.feature])
+    diff = lg[m.FFA == 1].mean() - lg[m.FFA == 0].mean()
+    assert (np.sign(diff.to_numpy()) == np.sign(genes.effect.to_numpy())).all()
+
+
+def test_amsc_same_seed_same_tables_other_seed_other(amsc):
+    again = make_amsc_cohort(n_patients=20, n_genes=400, n_lp=120, n_variants=8, seed=5)
+    for k in ('matched', 'variants', 'prs', 'truth', 'nuisance'):
+        pd.testing.assert_frame_equal(getattr(again, k), getattr(amsc, k))
+    other = make_amsc_cohort(n_patients=20, n_genes=400, n_lp=120, n_variants=8, seed=6)
+    assert other.matched.ID.tolist() != amsc.matched.ID.tolist()
+    assert not other.truth.feature.equals(amsc.truth.feature)
+    assert not other.prs.equals(amsc.prs)
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_amsc_smallest_sizes(seed):
+    c = make_amsc_cohort(n_patients=4, n_genes=200, n_lp=60, n_variants=1, seed=seed)
+    assert c.matched.patient.nunique() == 4 and len(c.lp_features) == 60
+    assert set(c.truth.driver) == {'FFA', 'Day', 'cellType', AMSC_PLANTED_PRS}
+
+
+@pytest.mark.parametrize('kw,msg', [(dict(n_patients=3), 'n_patients must be >= 4'), (dict(n_genes=150), 'n_genes must be >= 200'),
+                                    (dict(n_lp=10), 'n_lp must be >= 60'), (dict(n_variants=0), 'n_variants must be >= 1')])
+def test_amsc_bad_sizes(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        make_amsc_cohort(**kw)
+
+
+def test_lp_names():
+    names = lp_feature_names(300, np.random.default_rng(0))
+    assert len(set(names)) == 300
+    parts = pd.DataFrame([lp_feature_parts(f) for f in names])
+    assert set(parts.compartment) == {'Cells', 'Cytoplasm', 'Nuclei'}
+    assert set(parts.measure) == {'Texture', 'Intensity', 'Granularity', 'RadialDistribution', 'Correlation', 'AreaShape'}
+    assert lp_feature_parts('Cytoplasm_Texture_Contrast_Mito_3_00') == dict(compartment='Cytoplasm', measure='Texture',
+                                                                           channel='Mito')
+    assert lp_feature_parts('Cells_Correlation_Overlap_BODIPY_AGP')['channel'] == 'Combination'
+    assert lp_feature_parts('Nuclei_AreaShape_Zernike_3_1')['channel'] == 'Compartimental'
+
+
+def test_write_amsc_cohort_round_trip(amsc, tmp_path):
+    paths = write_amsc_cohort(amsc, tmp_path / 'raw')
+    assert {k: p.name for k, p in paths.items()} == AMSC_FILES
+    assert {'matched', 'variants', 'prs', 'truth'} <= set(paths)
+    pd.testing.assert_frame_equal(pd.read_csv(paths['matched'], sep='\t'), amsc.matched)
+    pd.testing.assert_frame_equal(pd.read_csv(paths['variants'], sep='\t', dtype=str), amsc.variants)
+    pd.testing.assert_frame_equal(pd.read_csv(paths['prs'], sep='\t'), amsc.prs)
+    pd.testing.assert_frame_equal(pd.read_csv(paths['truth'], sep='\t'), amsc.truth)
+    assert paths['matched'].read_text().split('\n', 1)[0].split('\t')[:10] == AMSC_HEAD

@@ -22,7 +22,8 @@ from .config import (CONFIG_SETS, ConfigError, TaskConfig, data_config_to_yaml, 
 from .data import DataConfig, DataError, DatasetSpec, MultiOmicsData, encode_data
 from .latent import analyze_latent
 from .perturb import CONTINUOUS_PERTURBATIONS
-from .synthetic import make_synthetic, write_move_layout
+from .preprocess import preprocess_amsc
+from .synthetic import make_amsc_cohort, make_synthetic, write_amsc_cohort, write_move_layout
 from .training import resolve_device
 from .tuning import tune_model_reconstruction, tune_model_stability
 
@@ -34,6 +35,8 @@ def init_project(name: str = "tutorial", folder=".", n_samples: int | None = Non
     "Write a shipped config set (and, for the synthetic sets, its data) into `folder`; returns the paths written."
     if name not in CONFIG_SETS:
         raise ConfigError(f"unknown config set '{name}' (one of {', '.join(CONFIG_SETS)})")
+    if name == "amsc" and n_samples is not None:
+        raise ConfigError("init amsc: n_samples does not apply (the AMSC-like cohort has 35 patients, ~270 samples)")
     folder, preset = Path(folder), CONFIG_SETS[name]["data"]
     out = {}
     for task_name, d in CONFIG_SETS[name]["task"].items():
@@ -41,7 +44,12 @@ def init_project(name: str = "tutorial", folder=".", n_samples: int | None = Non
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(task_config_to_yaml(d))
         out[task_name] = p
-    if preset is None: return out      # the AMSC cohort comes from its own generator (AMSC notebook)
+    if name == "amsc":                 # the AMSC-like cohort has its own generator and preprocessing
+        raw = write_amsc_cohort(make_amsc_cohort(seed=seed), folder / "raw")
+        res = preprocess_amsc(folder / "raw", folder)
+        out.update(data_config=res["data_config"], ground_truth=raw["truth"], raw=raw)
+        return out
+    if preset is None: return out
     synth = make_synthetic(preset, n_samples=n_samples, seed=seed)
     paths = write_move_layout(synth, folder / "data", project=name)
     data_cfg = DataConfig(raw_data_path="data/", interim_data_path="interim_data/", results_path="results/",
