@@ -81,3 +81,38 @@ def test_early_stopping_stops_and_restores():
     assert h.epoch.max() < 80
     for _, g in h.groupby("member"):
         assert g.epoch.max() == g.loc[g.val_total.idxmin(), "epoch"] + 2
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_ensemble_members_equal_lone_runs_and_differ_from_each_other(dropout):
+    "One batched ensemble is K separate runs: member k ends where a lone model with seed k ends."
+    lay, x, obs = toy()
+    mcfg = ModelConfig(num_hidden=[8, 6], num_latent=2, beta=0.01, dropout=dropout)
+    cfg = TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16, batch_dilation_steps=[2], kld_warmup_steps=[2])
+    seeds = [8, 9, 10, 11]
+    ens = VAE(lay, mcfg, seeds=seeds)
+    train_vae(ens, x, obs, cfg, device="cpu", quiet=True)
+    for k, s in enumerate(seeds):
+        solo = VAE(lay, mcfg, seeds=[s])
+        train_vae(solo, x, obs, cfg, device="cpu", quiet=True)
+        for name, t in solo.state_dict().items():
+            torch.testing.assert_close(ens.state_dict()[name][k], t[0], atol=1e-5, rtol=1e-4)
+    w = ens.state_dict()["out.weight"]
+    assert all((w[i] - w[j]).abs().max() > 1e-2 for i in range(4) for j in range(i + 1, 4))
+
+
+def test_ensemble_of_one_is_the_single_model():
+    lay, x, obs = toy()
+    cfg = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=16)
+    a, b = VAE(lay, MCFG, seeds=5), VAE(lay, MCFG, seeds=[5])
+    ha, hb = (train_vae(m, x, obs, cfg, device="cpu", quiet=True) for m in (a, b))
+    assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict())
+    assert ha.total.tolist() == hb.total.tolist()
+
+
+def test_optimizer_reset_changes_the_run_only_after_the_first_epoch():
+    lay, x, obs = toy()
+    run = lambda reset: train_vae(VAE(lay, MCFG, seeds=[1]), x, obs, TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16,
+                                  optimizer_reset=reset), device="cpu", quiet=True).total.values
+    one, fresh = run(False), run(True)
+    assert one[0] == fresh[0] and abs(one[2] - fresh[2]) > 1e-6

@@ -149,7 +149,7 @@ def _masks(data: MultiOmicsData, plan: PerturbationPlan, device) -> tuple[Tensor
     return (torch.as_tensor(nan_mask(data), device=device), torch.as_tensor(plan.feature_mask, device=device))
 
 def bayes_probabilities(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan,
-                        max_rows: int = 2_000_000, quiet: bool = True) -> np.ndarray:
+                        max_rows: int = 250_000, quiet: bool = True) -> np.ndarray:
     "P x C share of samples whose reconstruction of each target went up (mean change over refits)."
     nan, fmask = _masks(data, plan, x.device)
     _, base = model_pass(model, x)
@@ -160,7 +160,7 @@ def bayes_probabilities(model: VAE, x: Tensor, data: MultiOmicsData, plan: Pertu
     return out
 
 def ks_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan,
-                  max_rows: int = 2_000_000, quiet: bool = True) -> np.ndarray:
+                  max_rows: int = 250_000, quiet: bool = True) -> np.ndarray:
     "K x P x C signed KS statistics of perturbed vs baseline reconstructions, per refit."
     nan, fmask = _masks(data, plan, x.device)
     _, base = model_pass(model, x)
@@ -171,7 +171,7 @@ def ks_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: Perturbatio
     return out
 
 def ttest_pvalues(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan, n_noise: int = 10,
-                  seed: int = 0, max_rows: int = 2_000_000, quiet: bool = True) -> np.ndarray:
+                  seed: int = 0, max_rows: int = 250_000, quiet: bool = True) -> np.ndarray:
     "K x P x C paired t-test p-values (before Bonferroni) of sampled reconstructions against sampling noise."
     nan, fmask = _masks(data, plan, x.device)
     gen = torch.Generator(device=x.device).manual_seed(seed)
@@ -186,7 +186,7 @@ def ttest_pvalues(model: VAE, x: Tensor, data: MultiOmicsData, plan: Perturbatio
     return out
 
 def latent_locations(model: VAE, x: Tensor, plan: PerturbationPlan, member: int = 0,
-                     max_rows: int = 2_000_000) -> np.ndarray:
+                     max_rows: int = 250_000) -> np.ndarray:
     "N x L x (P + 1) latent means of one refit: perturbed copies first, baseline last (`latent_location.npy`)."
     mu_base, _ = model_pass(model, x)
     parts = [r.mu[member].permute(1, 2, 0).cpu() for r in perturbation_passes(model, x, plan, max_rows)]

@@ -198,7 +198,7 @@ def feature_columns(data: MultiOmicsData) -> dict[str, np.ndarray]:
         out[ds.name] = (start + np.arange(ds.n_features))[:, None]; start += ds.n_features
     return out
 
-def feature_importance(model: VAE, data: MultiOmicsData, member: int = 0, max_rows: int = 1_000_000,
+def feature_importance(model: VAE, data: MultiOmicsData, member: int = 0, max_rows: int = 250_000,
                        quiet: bool = True) -> dict[str, pd.DataFrame]:
     "Per dataset, the N x F latent displacement (sum over dimensions of z' - z) when each feature is removed."
     if not 0 <= member < model.n_members: raise ValueError(f"member {member} out of range (ensemble of {model.n_members})")

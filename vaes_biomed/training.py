@@ -5,6 +5,7 @@
 # %% ../nbs/02_training.ipynb #c002
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,11 +16,11 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from .model import VAE, VAELayout, ModelConfig, vae_loss, layout_of, model_inputs
+from .model import VAE, VAELayout, ModelConfig, vae_loss, TrainingPass, loss_targets, layout_of, model_inputs
 
 # %% auto #0
-__all__ = ['kld_weight_schedule', 'batch_size_schedule', 'TrainingConfig', 'resolve_device', 'validation_split', 'train_vae',
-           'TrainedVAE', 'fit_vae', 'save_ensemble', 'load_ensemble']
+__all__ = ['kld_weight_schedule', 'batch_size_schedule', 'TrainingConfig', 'resolve_device', 'FlatAdam', 'validation_split',
+           'train_vae', 'TrainedVAE', 'training_bytes', 'fit_vae', 'save_ensemble', 'load_ensemble']
 
 # %% ../nbs/02_training.ipynb #c005
 def kld_weight_schedule(num_epochs: int, kld_warmup_steps: list[int]) -> np.ndarray:
@@ -51,6 +52,7 @@ class TrainingConfig:
     early_stopping: bool = False
     patience: int = 5
     validation_fraction: float = 0.1
+    optimizer_reset: bool = False   # True: a fresh Adam every epoch, as upstream MOVE does (kept to compare)
 
     def __post_init__(self):
         if self.num_epochs < 1: raise ValueError(f"num_epochs must be >= 1, got {self.num_epochs}")
@@ -72,6 +74,47 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     return device
 
 # %% ../nbs/02_training.ipynb #c018
+class FlatAdam:
+    "PyTorch's Adam update run once over all `params`, which become views of one flat buffer."
+    def __init__(self, params: list[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        self.params, self.lr, self.betas, self.eps = list(params), lr, betas, eps
+        self.flat = torch.cat([p.detach().reshape(-1) for p in self.params])
+        self.grad = torch.zeros_like(self.flat)
+        self._grads, start = [], 0
+        for p in self.params:
+            n = p.numel()
+            p.data = self.flat[start:start + n].view_as(p)
+            p.grad = self.grad[start:start + n].view_as(p)   # backward accumulates into these views in place
+            self._grads.append(p.grad)
+            start += n
+        self.reset()
+
+    def reset(self) -> None:
+        "Forget the moments and the step count, as a newly created optimiser would."
+        self.exp_avg, self.exp_avg_sq, self.steps = torch.zeros_like(self.flat), torch.zeros_like(self.flat), 0
+
+    def zero_grad(self) -> None: self.grad.zero_()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        "One Adam step (PyTorch's formula and bias corrections)."
+        b1, b2 = self.betas
+        self.steps += 1
+        if any(p.grad is not g for p, g in zip(self.params, self._grads)):
+            raise RuntimeError("FlatAdam: a gradient was replaced rather than accumulated in place; "
+                               "call FlatAdam.zero_grad, not the parameters' own zeroing")
+        self.exp_avg.lerp_(self.grad, 1 - b1)
+        self.exp_avg_sq.mul_(b2).addcmul_(self.grad, self.grad, value=1 - b2)
+        denom = (self.exp_avg_sq.sqrt() / math.sqrt(1 - b2 ** self.steps)).add_(self.eps)
+        self.flat.addcdiv_(self.exp_avg, denom, value=-self.lr / (1 - b1 ** self.steps))
+
+    def release(self) -> None:
+        "Drop the gradients and moments (the parameters stay views of the flat buffer)."
+        for p in self.params: p.grad = None
+        self.grad = self.exp_avg = self.exp_avg_sq = None
+
+# %% ../nbs/02_training.ipynb #c022
 def _member_state(model: VAE, k: int) -> dict[str, Tensor]:
     "A copy of member `k`'s parameters and buffers (every tensor is stacked on dim 0)."
     return {n: t[k].detach().clone() for n, t in model.state_dict().items()}
@@ -86,19 +129,34 @@ def validation_split(n_samples: int, fraction: float, seed: int) -> tuple[np.nda
     n_val = max(1, int(round(n_samples * fraction)))
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
-# %% ../nbs/02_training.ipynb #c020
-def _epoch_losses(model, x, observed, cfg, kld_w, batches):
-    "Train one epoch over `batches` (list of `K x B` index tensors); per-member summed loss terms."
-    sums = {k: torch.zeros(model.n_members, device=x.device) for k in ("total", "ce", "sse", "kld")}
-    for idx in batches:
-        xb, ob = x[idx], observed[idx]
-        out, mu, logvar = model(xb, model.noise_generator)
-        terms = vae_loss(out, xb, ob, mu, logvar, model.layout, model.config.beta, kld_w)
-        model.optimizer.zero_grad(set_to_none=True)
-        terms["total"].sum().backward()
-        model.optimizer.step()
-        for k in sums: sums[k] += terms[k].detach()
-    return sums
+# %% ../nbs/02_training.ipynb #c024
+_GATHER_BYTES = 2 ** 28   # gather a whole epoch's batches at once below this size, else batch by batch
+
+@torch.no_grad()
+def _epoch_losses(step: TrainingPass, x, observed, kld_w, perms, batch_size, optimizer, generators):
+    "Train one epoch on the full batches of each member's permutation `perms` (`K x n`); per-member summed loss terms."
+    K, n_batches = perms.shape[0], perms.shape[1] // batch_size
+    terms = torch.zeros(n_batches, 3, K, device=x.device)
+    used = perms[:, :n_batches * batch_size]
+    # below a memory bound, gather the epoch's rows, loss targets and random draws at once: the batches are views
+    whole = used.numel() * x.shape[1] * x.element_size() <= _GATHER_BYTES
+    if whole:
+        xp, op = x[used], observed[used]
+        tg = loss_targets(step.model.layout, xp, op, batch_size)
+    noise = step.draw_noise(generators, batch_size, n_batches)   # the epoch's random draws, member by member
+    for i in range(n_batches):
+        cols = slice(i * batch_size, (i + 1) * batch_size)
+        if whole:
+            xb, ob = xp[:, cols], op[:, cols]
+            tb = ([g[:, cols] for g in tg[0]], [g[:, cols] for g in tg[1]], tg[2][:, cols])
+        else:
+            xb, ob, tb = x[used[:, cols]], observed[used[:, cols]], None
+        nb = [None if m is None else m[i] for m in noise]
+        # the gradients of the summed total go straight into the optimiser's flat buffer (members share no weights)
+        step(xb, ob, kld_w, nb, tb, out=terms[i])
+        optimizer.step()
+    ce, sse, kld = terms.sum(0)
+    return dict(total=ce + sse + step.model.config.beta * kld_w * kld, ce=ce, sse=sse, kld=kld)
 
 @torch.no_grad()
 def _validation_loss(model, x, observed, kld_w):
@@ -109,7 +167,7 @@ def _validation_loss(model, x, observed, kld_w):
     return vae_loss(out, xv, observed.expand(model.n_members, *observed.shape), mu, logvar,
                     model.layout, model.config.beta, kld_w)["total"]
 
-# %% ../nbs/02_training.ipynb #c021
+# %% ../nbs/02_training.ipynb #c025
 def train_vae(model: VAE, x: Tensor, observed: Tensor, config: TrainingConfig | None = None,
               device: str | torch.device | None = None, quiet: bool = False) -> pd.DataFrame:
     "Train all members of `model` on `x`/`observed` in place; the per-epoch loss history (long format)."
@@ -130,8 +188,8 @@ def train_vae(model: VAE, x: Tensor, observed: Tensor, config: TrainingConfig | 
     if sizes.max() > n:
         warnings.warn(f"batch dilation would exceed the {n} training samples; batch size capped at {n}")
         sizes = np.minimum(sizes, n)
-    model.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)  # one optimiser for the whole run
-    model.noise_generator = torch.Generator(device=device).manual_seed(model.seeds[0])
+    optimizer = FlatAdam(list(model.parameters()), lr=cfg.lr)  # one optimiser for the whole run
+    step = TrainingPass(model)
     K = model.n_members
     active = np.ones(K, bool)
     best = [np.inf] * K; best_state = [None] * K; waited = [0] * K
@@ -142,8 +200,8 @@ def train_vae(model: VAE, x: Tensor, observed: Tensor, config: TrainingConfig | 
         # each member shuffles with its own generator, on the CPU so results do not depend on the device
         perms = torch.stack([torch.randperm(n, generator=g) for g in model.member_generators]).to(device)
         n_batches = n // bs
-        batches = [perms[:, i * bs:(i + 1) * bs] for i in range(n_batches)]
-        sums = _epoch_losses(model, x, observed, cfg, kld_w, batches)
+        if cfg.optimizer_reset: optimizer.reset()
+        sums = _epoch_losses(step, x, observed, kld_w, perms, bs, optimizer, model.member_generators)
         means = {k: (v / n_batches).cpu().numpy() for k, v in sums.items()}
         val = _validation_loss(model, x_val, obs_val, kld_w).cpu().numpy() if cfg.early_stopping else None
         for k in np.flatnonzero(active):
@@ -163,11 +221,11 @@ def train_vae(model: VAE, x: Tensor, observed: Tensor, config: TrainingConfig | 
     if cfg.early_stopping:
         for k in range(K):
             if best_state[k] is not None: _load_member_state(model, k, best_state[k])
-    del model.optimizer
+    optimizer.release()
     model.eval()
     return pd.DataFrame(rows)
 
-# %% ../nbs/02_training.ipynb #c035
+# %% ../nbs/02_training.ipynb #c041
 @dataclass
 class TrainedVAE:
     "A trained ensemble with its loss history and the tensors it was trained on."
@@ -177,18 +235,39 @@ class TrainedVAE:
     observed: Tensor
     reused: bool = False          # loaded from a saved file rather than trained
 
+def training_bytes(layout: VAELayout, config: ModelConfig, n_samples: int, n_members: int = 1) -> int:
+    "Rough peak memory (bytes) of training `n_members` members: weights, gradients, Adam moments, and an epoch's rows and random draws."
+    sizes = [layout.n_inputs] + config.num_hidden
+    enc = sum(a * b + 3 * b for a, b in zip(sizes[:-1], sizes[1:])) + 2 * (sizes[-1] + 1) * config.num_latent
+    dsz = [config.num_latent] + config.num_hidden[::-1] + [layout.n_inputs]
+    dec = sum(a * b + 3 * b for a, b in zip(dsz[:-1], dsz[1:]))
+    per_member = 4 * (enc + dec) + n_samples * (3 * layout.n_inputs + 2 * sum(config.num_hidden) + config.num_latent)
+    return 4 * n_members * per_member
+
 def fit_vae(data, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None,
             n_refits: int = 1, seed: int = 0, seeds: list[int] | None = None,
-            device: str | torch.device | None = None, quiet: bool = False) -> TrainedVAE:
-    "Train `n_refits` VAEs (one ensemble) on an encoded `MultiOmicsData`."
+            device: str | torch.device | None = None, quiet: bool = False, max_bytes: int = 2 ** 31) -> TrainedVAE:
+    "Train `n_refits` VAEs (one ensemble) on an encoded `MultiOmicsData`, in chunks of members if they need more than `max_bytes`."
     device = resolve_device(device)
+    model_config = model_config or ModelConfig()
     seeds = list(seeds) if seeds is not None else [seed + i for i in range(n_refits)]
     x, observed = model_inputs(data, device)
-    model = VAE(layout_of(data), model_config, seeds=seeds)
-    history = train_vae(model, x, observed, training_config, device=device, quiet=quiet)
-    return TrainedVAE(model, history, x, observed)
+    layout = layout_of(data)
+    per_chunk = max(1, min(len(seeds), max_bytes // max(1, training_bytes(layout, model_config, x.shape[0]))))
+    if per_chunk >= len(seeds):
+        model = VAE(layout, model_config, seeds=seeds)
+        return TrainedVAE(model, train_vae(model, x, observed, training_config, device=device, quiet=quiet), x, observed)
+    # members are independent, so training them chunk by chunk gives the same ensemble, in less memory
+    states, histories = [], []
+    for start in range(0, len(seeds), per_chunk):
+        part = VAE(layout, model_config, seeds=seeds[start:start + per_chunk])
+        h = train_vae(part, x, observed, training_config, device=device, quiet=quiet)
+        states.append(part.state_dict()); histories.append(h.assign(member=h.member + start))
+    model = VAE(layout, model_config, seeds=seeds)
+    model.load_state_dict({k: torch.cat([st[k] for st in states]) for k in states[0]})
+    return TrainedVAE(model.to(device).eval(), pd.concat(histories, ignore_index=True), x, observed)
 
-# %% ../nbs/02_training.ipynb #c038
+# %% ../nbs/02_training.ipynb #c046
 def _shape_of(layout: VAELayout, config: ModelConfig, seeds: list[int]) -> dict:
     "What must match for saved weights to be reused."
     return dict(cat_shapes=[list(s) for s in layout.cat_shapes], con_sizes=list(layout.con_sizes),
