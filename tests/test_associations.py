@@ -130,3 +130,16 @@ def test_rerun_on_changed_data_retrains(data, tmp_path):
     refit_ensemble(data, MCFG, TCFG, num_refits=1, models_dir=tmp_path, quiet=True)
     with pytest.warns(UserWarning, match="data"):
         refit_ensemble(data.subset(np.arange(50)), MCFG, TCFG, num_refits=1, models_dir=tmp_path, quiet=True)
+
+
+@pytest.mark.parametrize("method", ["bayes", "ks"])
+def test_statistics_do_not_depend_on_the_pass_size(data, method):
+    "One perturbed feature per pass and all of them in one pass give the same statistics (the chunking bounds memory only)."
+    from vaes_biomed.associations import bayes_probabilities, ks_statistics
+    fit = refit_ensemble(data, MCFG, TCFG, num_refits=3, quiet=True)
+    plan = perturbation_plan(data, "rna", "plus_std")
+    fn = bayes_probabilities if method == "bayes" else ks_statistics
+    one = fn(fit.model, fit.x, data, plan, max_rows=1)
+    whole = fn(fit.model, fit.x, data, plan, max_rows=10 ** 9)
+    assert one.shape[-2:] == (3, 5) and np.isfinite(one).all()
+    np.testing.assert_allclose(one, whole, atol=1e-6)
