@@ -65,6 +65,7 @@ bench: setup
 	$(BENCH) --case tutorial_ks --refits 1
 	$(BENCH) --case tutorial_ks --refits 24 $(if $(PROJECT),--project-upstream-after $(PROJECT),)
 	$(BENCH) --case large_bayes
+	OMP_NUM_THREADS=1 $(PY) tests/benchmarks/bayes_decoding.py --bench bench --seeds $(SEEDS)
 
 clean:
 	rm -rf results demo demo_data bench bench_tutorial_ks .pytest_cache

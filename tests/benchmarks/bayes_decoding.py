@@ -1,0 +1,81 @@
+"""Why vaes_biomed's Bayes calls differ from upstream MOVE's on the large synthetic set: the decoding (not part of `make test`).
+
+    python tests/benchmarks/bayes_decoding.py [--bench bench] [--seeds 0 1 2] [--out FILE]
+
+Run after `tests/benchmarks/bench.py --case large_bayes` (it reuses that run's projects and saved refits in
+`{bench}/large_bayes/vaes_biomed_seed{S}/`). For each seed it computes the Bayes calls twice on the very same
+refits: decoding the latent means, as vaes_biomed does, and decoding a sampled z, as upstream MOVE's
+`reconstruct` does (baseline and every perturbed copy each get their own draw), and scores both against the
+ground truth the way bench.py does.
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import feature_names, score  # noqa: E402
+from vaes_biomed import associations as A  # noqa: E402
+from vaes_biomed.config import load_data_config, load_task_config, model_settings, training_settings  # noqa: E402
+from vaes_biomed.data import encode_data  # noqa: E402
+from vaes_biomed.perturb import model_pass, perturbation_passes, perturbation_plan  # noqa: E402
+
+SET, TASK = "synthetic_large", "synthetic_large__id_assoc_bayes"
+
+
+def sampled_probabilities(fit, data, plan, seed: int) -> np.ndarray:
+    "P x C Bayes probabilities with every reconstruction decoded from a sampled z (upstream's way)."
+    nan, fmask = A._masks(data, plan, fit.x.device)
+    gen = torch.Generator(device=fit.x.device).manual_seed(seed)
+    _, base = model_pass(fit.model, fit.x, sample=True, generator=gen)
+    prob = np.zeros((plan.n_features, base.shape[-1]))
+    for r in perturbation_passes(fit.model, fit.x, plan, A.STATISTIC_ROWS, sample=True, generator=gen):
+        diff = (r.recon - base[:, None]).mean(0)
+        valid = A.valid_samples(nan, fmask[r.features]).transpose(1, 2)
+        prob[r.features] = A.bayes_probability(diff.transpose(1, 2), valid).cpu().numpy()
+    return prob
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default="bench", help="bench.py's --out folder")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--out", default=None, help="table to write (default: {bench}/large_bayes/large_bayes_decoding.tsv)")
+    a = ap.parse_args()
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    rows, here = [], Path.cwd()
+    for seed in a.seeds:
+        proj = (here / a.bench / "large_bayes" / f"vaes_biomed_seed{seed}").resolve()
+        if not (proj / "interim_data" / "models").exists():
+            sys.exit(f"{proj}: no saved refits; run tests/benchmarks/bench.py --case large_bayes --seeds {seed} first")
+        os.chdir(proj)
+        data = encode_data(load_data_config(Path(f"config/data/{SET}.yaml")), quiet=True)
+        task = load_task_config(Path(f"config/task/{TASK}.yaml"), [f"seed={seed}"])
+        fit = A.refit_ensemble(data, model_settings(task), training_settings(task), task.num_refits, seed,
+                               Path("interim_data/models"), quiet=True)
+        if not fit.reused: sys.exit(f"{proj}: the saved refits do not match the task")
+        plan = perturbation_plan(data, task.target_dataset, task.target_value)
+        targets = A.continuous_targets(data)
+        truth = pd.read_csv(f"data/changes.{SET}.txt", sep="\t")
+        perturbed = feature_names(proj, SET, "Continuous_B")
+        tg = [f for d in ("Continuous_A", "Continuous_B") for f in feature_names(proj, SET, d)]
+        for decoding, prob in [("latent mean (vaes_biomed)", A.bayes_probabilities(fit.model, fit.x, data, plan)),
+                               ("sampled z (upstream)", sampled_probabilities(fit, data, plan, seed))]:
+            table = A.bayes_table(plan, targets, prob, task.sig_threshold)
+            sig = proj / "results" / "decoding_check.tsv"
+            sig.parent.mkdir(exist_ok=True)
+            table[table.significant].to_csv(sig, sep="\t", index=False)
+            rows.append(dict(case="large_bayes", seed=seed, decoding=decoding, **score(sig, truth, perturbed, tg)))
+            print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False, header=len(rows) == 1), flush=True)
+        os.chdir(here)
+    out = Path(a.out) if a.out else here / a.bench / "large_bayes" / "large_bayes_decoding.tsv"
+    pd.DataFrame(rows).to_csv(out, sep="\t", index=False)
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
