@@ -143,3 +143,16 @@ def test_statistics_do_not_depend_on_the_pass_size(data, method):
     whole = fn(fit.model, fit.x, data, plan, max_rows=10 ** 9)
     assert one.shape[-2:] == (3, 5) and np.isfinite(one).all()
     np.testing.assert_allclose(one, whole, atol=1e-6)
+
+
+def test_bayes_with_sampled_decoding_is_seeded_and_differs_from_the_means(data):
+    "MOVE's sampled decoding: the same generator seed gives the same probabilities; the latent means give others."
+    from vaes_biomed.associations import bayes_probabilities
+    fit = refit_ensemble(data, MCFG, TCFG, num_refits=2, quiet=True)
+    plan = perturbation_plan(data, "rna", "plus_std")
+    draw = lambda s: bayes_probabilities(fit.model, fit.x, data, plan, sample=True, generator=torch.Generator().manual_seed(s))
+    np.testing.assert_array_equal(draw(0), draw(0))
+    assert not np.array_equal(draw(0), draw(1))
+    means = bayes_probabilities(fit.model, fit.x, data, plan)
+    np.testing.assert_array_equal(means, bayes_probabilities(fit.model, fit.x, data, plan))
+    assert np.abs(means - draw(0)).max() > 0.05

@@ -13,7 +13,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -22,22 +21,9 @@ from bench import feature_names, score  # noqa: E402
 from vaes_biomed import associations as A  # noqa: E402
 from vaes_biomed.config import load_data_config, load_task_config, model_settings, training_settings  # noqa: E402
 from vaes_biomed.data import encode_data  # noqa: E402
-from vaes_biomed.perturb import model_pass, perturbation_passes, perturbation_plan  # noqa: E402
+from vaes_biomed.perturb import perturbation_plan  # noqa: E402
 
 SET, TASK = "synthetic_large", "synthetic_large__id_assoc_bayes"
-
-
-def sampled_probabilities(fit, data, plan, seed: int) -> np.ndarray:
-    "P x C Bayes probabilities with every reconstruction decoded from a sampled z (upstream's way)."
-    nan, fmask = A._masks(data, plan, fit.x.device)
-    gen = torch.Generator(device=fit.x.device).manual_seed(seed)
-    _, base = model_pass(fit.model, fit.x, sample=True, generator=gen)
-    prob = np.zeros((plan.n_features, base.shape[-1]))
-    for r in perturbation_passes(fit.model, fit.x, plan, A.STATISTIC_ROWS, sample=True, generator=gen):
-        diff = (r.recon - base[:, None]).mean(0)
-        valid = A.valid_samples(nan, fmask[r.features]).transpose(1, 2)
-        prob[r.features] = A.bayes_probability(diff.transpose(1, 2), valid).cpu().numpy()
-    return prob
 
 
 def main():
@@ -64,7 +50,9 @@ def main():
         perturbed = feature_names(proj, SET, "Continuous_B")
         tg = [f for d in ("Continuous_A", "Continuous_B") for f in feature_names(proj, SET, d)]
         for decoding, prob in [("latent mean (vaes_biomed)", A.bayes_probabilities(fit.model, fit.x, data, plan)),
-                               ("sampled z (upstream)", sampled_probabilities(fit, data, plan, seed))]:
+                               ("sampled z (upstream)", A.bayes_probabilities(
+                                   fit.model, fit.x, data, plan, sample=True,
+                                   generator=torch.Generator(device=fit.x.device).manual_seed(seed)))]:
             table = A.bayes_table(plan, targets, prob, task.sig_threshold)
             sig = proj / "results" / "decoding_check.tsv"
             sig.parent.mkdir(exist_ok=True)
