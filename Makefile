@@ -66,6 +66,7 @@ bench: setup
 	$(BENCH) --case tutorial_ks --refits 24 $(if $(PROJECT),--project-upstream-after $(PROJECT),)
 	$(BENCH) --case large_bayes
 	OMP_NUM_THREADS=1 $(PY) tests/benchmarks/bayes_decoding.py --bench bench --seeds $(SEEDS)
+	OMP_NUM_THREADS=1 $(PY) tests/benchmarks/ap_variants.py --seeds $(SEEDS) --out bench
 
 clean:
 	rm -rf results demo demo_data bench bench_tutorial_ks .pytest_cache

@@ -94,6 +94,7 @@ def test_pairs_without_samples_are_counted_not_called(data):
     (dict(sig_threshold=1.5), "sig_threshold must be in"),
     (dict(target_dataset="protein"), "unknown target dataset 'protein'"),
     (dict(target_value="3"), "not a class of 'drug'"),
+    (dict(decoding="sample"), "unknown decoding 'sample' \\(one of mean, sampled\\)"),
 ])
 def test_bad_task_settings(data, kwargs, message):
     args = dict(method="ks", target_dataset="drug", target_value="1", model_config=MCFG, training_config=TCFG)
@@ -156,3 +157,14 @@ def test_bayes_with_sampled_decoding_is_seeded_and_differs_from_the_means(data):
     means = bayes_probabilities(fit.model, fit.x, data, plan)
     np.testing.assert_array_equal(means, bayes_probabilities(fit.model, fit.x, data, plan))
     assert np.abs(means - draw(0)).max() > 0.05
+
+
+@pytest.mark.parametrize("method, column", [("ks", "ks_distance"), ("bayes", "bayes_k")])
+def test_sampled_decoding_in_the_task_is_seeded(data, tmp_path, method, column):
+    "identify_associations(decoding='sampled'): the same seed repeats the table; the latent means give other numbers."
+    run = lambda decoding: identify_associations(data, method, "rna", "plus_std", MCFG, TCFG, num_refits=2, seed=3,
+                                                 models_dir=tmp_path, decoding=decoding, quiet=True).table
+    key = lambda t: t.set_index(["feature_a_name", "feature_b_name"])[column].sort_index()
+    first, again, means = run("sampled"), run("sampled"), run("mean")
+    pd.testing.assert_series_equal(key(first), key(again))
+    assert not np.allclose(key(first), key(means))

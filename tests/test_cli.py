@@ -107,6 +107,18 @@ def test_init_command_and_its_bad_arguments(tmp_path, capsys):
     assert "invalid choice: 'amsc_real'" in capsys.readouterr().err
 
 
+def test_decoding_key_is_checked_and_used(project, capsys, monkeypatch):
+    err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial", "task.decoding=random", *FAST)
+    assert "'decoding': must be 'mean' (decode the latent means) or 'sampled' (as MOVE), got 'random'" in err
+    import pandas as pd
+    tables = {}
+    for decoding in ("mean", "sampled"):
+        run_command(["task=tutorial__id_assoc_ks", "data=tutorial", f"task.decoding={decoding}", *FAST], cwd=project)
+        t = pd.read_csv(project / "results" / "identify_associations" / "results_all_assoc_ks.tsv", sep="\t")
+        tables[decoding] = t.set_index(["feature_a_name", "feature_b_name"]).ks_distance.sort_index()
+    assert not tables["mean"].equals(tables["sampled"])   # the key reached the statistics
+
+
 def test_errors_from_inside_a_task_are_one_line(project, capsys, monkeypatch):
     # a batch larger than the data is refused by the training loop: still one line, no traceback
     err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial",

@@ -26,7 +26,7 @@ from .training import TrainingConfig, TrainedVAE, fit_vae, load_ensemble, resolv
 from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
 
 # %% auto #0
-__all__ = ['STATISTIC_ROWS', 'METHODS', 'continuous_targets', 'nan_mask', 'self_pairs', 'valid_samples', 'signed_ks',
+__all__ = ['STATISTIC_ROWS', 'METHODS', 'DECODINGS', 'continuous_targets', 'nan_mask', 'self_pairs', 'valid_samples', 'signed_ks',
            'ks_threshold', 'bayes_probability', 'bayes_k', 'expected_fdr', 'fdr_cutoff', 'paired_ttest',
            'data_fingerprint', 'refit_ensemble', 'bayes_probabilities', 'ks_statistics', 'ttest_pvalues',
            'latent_locations', 'bayes_table', 'ks_table', 'ttest_table', 'significant_associations', 'ks_quality',
@@ -167,12 +167,14 @@ def bayes_probabilities(model: VAE, x: Tensor, data: MultiOmicsData, plan: Pertu
     return out
 
 def ks_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan,
-                  max_rows: int = STATISTIC_ROWS, quiet: bool = True) -> np.ndarray:
-    "K x P x C signed KS statistics of perturbed vs baseline reconstructions, per refit."
+                  max_rows: int = STATISTIC_ROWS, quiet: bool = True, sample: bool = False,
+                  generator: torch.Generator | None = None) -> np.ndarray:
+    "K x P x C signed KS statistics of perturbed vs baseline reconstructions, per refit (`sample`: decode a sampled z, as MOVE)."
     nan, fmask = _masks(data, plan, x.device)
-    _, base = model_pass(model, x)
+    _, base = model_pass(model, x, sample=sample, generator=generator)
     out = np.zeros((model.n_members, plan.n_features, base.shape[-1]))
-    for r in tqdm(perturbation_passes(model, x, plan, max_rows), desc="KS", disable=quiet, leave=False):
+    for r in tqdm(perturbation_passes(model, x, plan, max_rows, sample=sample, generator=generator), desc="KS",
+                  disable=quiet, leave=False):
         valid = valid_samples(nan, fmask[r.features]).transpose(1, 2)  # p x C x N
         out[:, r.features] = signed_ks(r.recon.transpose(2, 3), base[:, None].transpose(2, 3), valid).cpu().numpy()
     return out
@@ -337,6 +339,7 @@ def plot_reconstruction_movement(inputs: np.ndarray, baseline: np.ndarray, pertu
 
 # %% ../nbs/05_associations.ipynb #c052
 METHODS = ("bayes", "ttest", "ks")
+DECODINGS = ("mean", "sampled")   # how Bayes and KS decode: the latent means, or one sampled z per pass (MOVE)
 
 @dataclass
 class AssociationResult:
@@ -384,9 +387,11 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
                           model_config: ModelConfig, training_config: TrainingConfig, num_refits: int = 1,
                           sig_threshold: float = 0.05, out_dir=None, seed: int = 0,
                           ttest_latent_sizes: list[int] | None = None, plot_pairs: list[tuple[str, str]] | None = None,
-                          rule: str = "sound", models_dir=None, device=None, quiet: bool = False) -> AssociationResult:
+                          rule: str = "sound", models_dir=None, device=None, quiet: bool = False,
+                          decoding: str = "mean") -> AssociationResult:
     "MOVE's identify_associations task: refits, perturbations, calls; writes MOVE's files under `out_dir` when given."
     method = _check_method(method)
+    if decoding not in DECODINGS: raise ValueError(f"unknown decoding '{decoding}' (one of {', '.join(DECODINGS)})")
     if num_refits < 1: raise ValueError(f"num_refits must be >= 1, got {num_refits}")
     if not 0 < sig_threshold < 1: raise ValueError(f"sig_threshold must be in (0, 1), got {sig_threshold}")
     plan = perturbation_plan(data, target_dataset, target_value)
@@ -406,10 +411,14 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
     else:
         t = fit(model_config)
         loc = latent_locations(t.model, t.x, plan)
+        # the t-test always samples (it needs the noise); Bayes and KS decode the latent means unless asked
+        draws = dict(sample=True, generator=torch.Generator(device=t.x.device).manual_seed(seed)) if decoding == "sampled" else {}
         if method == "bayes":
-            table = bayes_table(plan, targets, bayes_probabilities(t.model, t.x, data, plan, quiet=quiet), sig_threshold, rule)
+            prob = bayes_probabilities(t.model, t.x, data, plan, quiet=quiet, **draws)
+            table = bayes_table(plan, targets, prob, sig_threshold, rule)
         else:
-            table = ks_table(plan, targets, ks_statistics(t.model, t.x, data, plan, quiet=quiet), data.n_samples, sig_threshold)
+            ks = ks_statistics(t.model, t.x, data, plan, quiet=quiet, **draws)
+            table = ks_table(plan, targets, ks, data.n_samples, sig_threshold)
             qc = ks_quality(data, model_pass(t.model, t.x)[1].cpu().numpy())
     result = AssociationResult(method, table, plan, loc, qc)
     if out is not None:

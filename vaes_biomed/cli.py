@@ -131,7 +131,8 @@ def run_task(data_config: DataConfig, task: TaskConfig, device=None, quiet: bool
                                     training_settings(task), num_refits=task.num_refits,
                                     sig_threshold=task.sig_threshold, out_dir=results / "identify_associations",
                                     seed=task.seed, ttest_latent_sizes=sizes, plot_pairs=pairs,
-                                    models_dir=models_dir if task.save_refits else None, device=device, quiet=quiet)
+                                    models_dir=models_dir if task.save_refits else None, device=device, quiet=quiet,
+                                    decoding=task.options.get("decoding", "mean"))
         summary.update(method=method, n_pairs=len(res.table), n_significant=int(res.table.significant.sum()),
                        files=res.files)
     else:

@@ -104,9 +104,10 @@ _TASK_KEYS = {  # task type -> its own keys and their defaults
     "encode_data": {},
     "analyze_latent": dict(feature_names=[], reducer="umap", num_refits=1),
     "identify_associations_bayes": dict(target_dataset=None, target_value=None, num_refits=1, sig_threshold=0.05,
-                                        save_refits=True),
+                                        save_refits=True, decoding="mean"),
     "identify_associations_ks": dict(target_dataset=None, target_value=None, num_refits=1, sig_threshold=0.05,
-                                     save_refits=True, perturbed_feature_names=[], target_feature_names=[]),
+                                     save_refits=True, perturbed_feature_names=[], target_feature_names=[],
+                                     decoding="mean"),
     "identify_associations_ttest": dict(target_dataset=None, target_value=None, num_refits=1, sig_threshold=0.05,
                                         save_refits=True),
     "tune_model_reconstruction": dict(grid={}, test_fraction=0.1),
@@ -263,6 +264,8 @@ def validate_task_config(cfg: TaskConfig) -> None:
         for k in ("target_dataset", "target_value"):
             if o.get(k) in (None, ""): raise _err(src, k, f"required for {cfg.type}")
         if not 0 < o["sig_threshold"] < 1: raise _err(src, "sig_threshold", f"must be in (0, 1), got {o['sig_threshold']}")
+        if "decoding" in o and o["decoding"] not in ("mean", "sampled"):   # vaes_biomed's key (MOVE always samples)
+            raise _err(src, "decoding", f"must be 'mean' (decode the latent means) or 'sampled' (as MOVE), got {o['decoding']!r}")
     if cfg.type == "identify_associations_ttest" and len(latents) != 4:
         raise _err(src, "model.num_latent", f"the t-test needs exactly 4 latent sizes, got {m['num_latent']}")
     if cfg.type == "analyze_latent":
