@@ -163,8 +163,11 @@ def test_bayes_with_sampled_decoding_is_seeded_and_differs_from_the_means(data):
 def test_sampled_decoding_in_the_task_is_seeded(data, tmp_path, method, column):
     "identify_associations(decoding='sampled'): the same seed repeats the table; the latent means give other numbers."
     run = lambda decoding: identify_associations(data, method, "rna", "plus_std", MCFG, TCFG, num_refits=2, seed=3,
-                                                 models_dir=tmp_path, decoding=decoding, quiet=True).table
-    key = lambda t: t.set_index(["feature_a_name", "feature_b_name"])[column].sort_index()
+                                                 models_dir=tmp_path, decoding=decoding, quiet=True)
+    key = lambda r: r.table.set_index(["feature_a_name", "feature_b_name"])[column].sort_index()
     first, again, means = run("sampled"), run("sampled"), run("mean")
     pd.testing.assert_series_equal(key(first), key(again))
     assert not np.allclose(key(first), key(means))
+    if method == "ks":   # the QC table is decoded the same way as the statistics
+        pd.testing.assert_frame_equal(first.qc, again.qc)
+        assert not np.allclose(first.qc.select_dtypes("number"), means.qc.select_dtypes("number"))

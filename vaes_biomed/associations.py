@@ -359,18 +359,19 @@ def _check_method(method: str) -> str:
     if m not in METHODS: raise ValueError(f"unknown association method '{method}' (one of {', '.join(METHODS)})")
     return m
 
-def _ks_figures(data, plan, model, x, table, pairs, folder: Path) -> list[str]:
-    "The three KS figures of each (perturbed, target) pair in `pairs`, saved as PNG under `folder`."
+def _ks_figures(data, plan, model, x, table, pairs, folder: Path, draws: dict | None = None) -> list[str]:
+    "The three KS figures of each (perturbed, target) pair in `pairs`, saved as PNG under `folder` (`draws`: `sample`, `generator`)."
+    draws = draws or {}
     targets = continuous_targets(data)
     con = np.concatenate([d.values for d in data.continuous], 1)
-    _, base = model_pass(model, x)
+    _, base = model_pass(model, x, **draws)
     written = []
     folder.mkdir(parents=True, exist_ok=True)
     for a, b in pairs:
         if a not in plan.feature_names: raise ValueError(f"'{a}' is not a perturbed feature of '{plan.dataset}'")
         if b not in set(targets.feature_b_name): raise ValueError(f"'{b}' is not a continuous target feature")
         i, k = plan.feature_names.index(a), int(targets.index[targets.feature_b_name == b][0])
-        _, recon = model_pass(model, perturbed_inputs(plan, x, slice(i, i + 1))[0])   # this feature's copy only
+        _, recon = model_pass(model, perturbed_inputs(plan, x, slice(i, i + 1))[0], **draws)   # this feature's copy only
         bl, pt = base[0, :, k].cpu().numpy(), recon[0, :, k].cpu().numpy()
         row = table[(table.feature_a_name == a) & (table.feature_b_name == b)]
         ksv = float(row.ks_distance.iloc[0]) if len(row) else None
@@ -411,7 +412,8 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
     else:
         t = fit(model_config)
         loc = latent_locations(t.model, t.x, plan)
-        # the t-test always samples (it needs the noise); Bayes and KS decode the latent means unless asked
+        # the t-test always samples (it needs the noise); Bayes and KS decode the latent means unless asked, and
+        # then every reconstruction of the task (statistics, QC, figures) is decoded the same way
         draws = dict(sample=True, generator=torch.Generator(device=t.x.device).manual_seed(seed)) if decoding == "sampled" else {}
         if method == "bayes":
             prob = bayes_probabilities(t.model, t.x, data, plan, quiet=quiet, **draws)
@@ -419,7 +421,7 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
         else:
             ks = ks_statistics(t.model, t.x, data, plan, quiet=quiet, **draws)
             table = ks_table(plan, targets, ks, data.n_samples, sig_threshold)
-            qc = ks_quality(data, model_pass(t.model, t.x)[1].cpu().numpy())
+            qc = ks_quality(data, model_pass(t.model, t.x, **draws)[1].cpu().numpy())
     result = AssociationResult(method, table, plan, loc, qc)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -430,6 +432,6 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
         if qc is not None:
             qc.to_csv(files.setdefault("qc", out / "QC_summary_KS.tsv"), sep="\t", index=False)
             pairs = plot_pairs if plot_pairs is not None else [tuple(r) for r in result.significant[["feature_a_name", "feature_b_name"]].head(1).values]
-            files["figures"] = _ks_figures(data, plan, t.model, t.x, table, pairs, out / "figures")
+            files["figures"] = _ks_figures(data, plan, t.model, t.x, table, pairs, out / "figures", draws)
         result.files = {k: [str(p) for p in v] if isinstance(v, list) else str(v) for k, v in files.items()}
     return result
