@@ -1,4 +1,5 @@
 "The vaes-biomed command: MOVE configs in, one clear line out for every config mistake."
+import pandas as pd
 import pytest
 
 from vaes_biomed.cli import init_project, main, run_command
@@ -110,7 +111,6 @@ def test_init_command_and_its_bad_arguments(tmp_path, capsys):
 def test_decoding_key_is_checked_and_used(project, capsys, monkeypatch):
     err = error_line(capsys, project, monkeypatch, "task=tutorial__id_assoc_ks", "data=tutorial", "task.decoding=random", *FAST)
     assert "'decoding': must be 'mean' (decode the latent means) or 'sampled' (as MOVE), got 'random'" in err
-    import pandas as pd
     tables = {}
     for decoding in ("mean", "sampled"):
         run_command(["task=tutorial__id_assoc_ks", "data=tutorial", f"task.decoding={decoding}", *FAST], cwd=project)

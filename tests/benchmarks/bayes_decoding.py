@@ -4,9 +4,9 @@
 
 Run after `tests/benchmarks/bench.py --case large_bayes` (it reuses that run's projects and saved refits in
 `{bench}/large_bayes/vaes_biomed_seed{S}/`). For each seed it computes the Bayes calls twice on the very same
-refits: decoding the latent means, as vaes_biomed does, and decoding a sampled z, as upstream MOVE's
-`reconstruct` does (baseline and every perturbed copy each get their own draw), and scores both against the
-ground truth the way bench.py does.
+refits: the Bayes task decoding the latent means, as vaes_biomed does by default, and decoding a sampled z
+(`decoding="sampled"`), as upstream MOVE's `reconstruct` does (baseline and every perturbed copy each get their own
+draw), and scores both against the ground truth the way bench.py does.
 """
 import argparse
 import os
@@ -21,7 +21,6 @@ from bench import feature_names, score  # noqa: E402
 from vaes_biomed import associations as A  # noqa: E402
 from vaes_biomed.config import load_data_config, load_task_config, model_settings, training_settings  # noqa: E402
 from vaes_biomed.data import encode_data  # noqa: E402
-from vaes_biomed.perturb import perturbation_plan  # noqa: E402
 
 SET, TASK = "synthetic_large", "synthetic_large__id_assoc_bayes"
 
@@ -44,20 +43,18 @@ def main():
         fit = A.refit_ensemble(data, model_settings(task), training_settings(task), task.num_refits, seed,
                                Path("interim_data/models"), quiet=True)
         if not fit.reused: sys.exit(f"{proj}: the saved refits do not match the task")
-        plan = perturbation_plan(data, task.target_dataset, task.target_value)
-        targets = A.continuous_targets(data)
         truth = pd.read_csv(f"data/changes.{SET}.txt", sep="\t")
         perturbed = feature_names(proj, SET, "Continuous_B")
         tg = [f for d in ("Continuous_A", "Continuous_B") for f in feature_names(proj, SET, d)]
-        for decoding, prob in [("latent mean (vaes_biomed)", A.bayes_probabilities(fit.model, fit.x, data, plan)),
-                               ("sampled z (upstream)", A.bayes_probabilities(
-                                   fit.model, fit.x, data, plan, sample=True,
-                                   generator=torch.Generator(device=fit.x.device).manual_seed(seed)))]:
-            table = A.bayes_table(plan, targets, prob, task.sig_threshold)
+        for label, decoding in [("latent mean (vaes_biomed)", "mean"), ("sampled z (upstream)", "sampled")]:
+            # the task itself, on the saved refits checked above, decoding the latent means or a sampled z
+            res = A.identify_associations(data, "bayes", task.target_dataset, task.target_value, model_settings(task),
+                                          training_settings(task), task.num_refits, task.sig_threshold, seed=seed,
+                                          models_dir=Path("interim_data/models"), quiet=True, decoding=decoding)
             sig = proj / "results" / "decoding_check.tsv"
             sig.parent.mkdir(exist_ok=True)
-            table[table.significant].to_csv(sig, sep="\t", index=False)
-            rows.append(dict(case="large_bayes", seed=seed, decoding=decoding, **score(sig, truth, perturbed, tg)))
+            res.significant.to_csv(sig, sep="\t", index=False)
+            rows.append(dict(case="large_bayes", seed=seed, decoding=label, **score(sig, truth, perturbed, tg)))
             print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False, header=len(rows) == 1), flush=True)
         os.chdir(here)
     out = Path(a.out) if a.out else here / a.bench / "large_bayes" / "large_bayes_decoding.tsv"
