@@ -24,14 +24,20 @@ from .data import MultiOmicsData
 from .model import ModelConfig, VAE, layout_of, model_inputs
 from .training import TrainingConfig, TrainedVAE, fit_vae, load_ensemble, resolve_device, save_ensemble
 from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
+from .decision import (PROBABILITY_UNITS, bh_qvalues, check_decision, check_min_refit_agreement, effect_interval,
+                                  estimate_delta, exceedance_counts, ks_pvalue, posterior_fdr, probability_unit,
+                                  refit_agreement, refit_probability, sample_probability)
 
 # %% auto #0
-__all__ = ['STATISTIC_ROWS', 'METHODS', 'DECODINGS', 'continuous_targets', 'nan_mask', 'self_pairs', 'valid_samples', 'signed_ks',
-           'ks_threshold', 'bayes_probability', 'bayes_k', 'expected_fdr', 'fdr_cutoff', 'paired_ttest',
-           'data_fingerprint', 'refit_ensemble', 'bayes_probabilities', 'ks_statistics', 'ttest_pvalues',
-           'latent_locations', 'bayes_table', 'ks_table', 'ttest_table', 'significant_associations', 'ks_quality',
-           'cumulative_histogram', 'plot_input_vs_reconstruction', 'plot_ks_cumulative', 'plot_reconstruction_movement',
-           'AssociationResult', 'identify_associations']
+__all__ = ['STATISTIC_ROWS', 'STATISTICS', 'TIDY_COLUMNS', 'METHODS', 'DECODINGS', 'continuous_targets', 'nan_mask', 'self_pairs',
+           'valid_samples', 'signed_ks', 'ks_threshold', 'bayes_probability', 'bayes_k', 'expected_fdr', 'fdr_cutoff',
+           'paired_ttest', 'data_fingerprint', 'refit_ensemble', 'target_scale', 'PairChanges',
+           'perturbation_statistics', 'bayes_probabilities', 'ks_statistics', 'pair_changes', 'ttest_statistics',
+           'ttest_pvalues', 'latent_locations', 'bayes_table', 'ks_table', 'ttest_table', 'significant_associations',
+           'PairCalls', 'bayes_effect_calls', 'ks_effect_calls', 'ttest_effect_calls', 'move_calls', 'original_units',
+           'tidy_associations', 'move_layout', 'ks_quality', 'cumulative_histogram', 'plot_input_vs_reconstruction',
+           'plot_ks_cumulative', 'plot_reconstruction_movement', 'AssociationResult', 'CallSettings',
+           'identify_associations']
 
 # %% ../nbs/05_associations.ipynb #c007
 def continuous_targets(data: MultiOmicsData) -> pd.DataFrame:
@@ -152,47 +158,105 @@ def _masks(data: MultiOmicsData, plan: PerturbationPlan, device) -> tuple[Tensor
 # works in float64 and int64 on twice the rows of every target, about 60 bytes per element, so a small bound
 # keeps the peak memory low (20_000 rows x 22 targets: about 50 MB) at no measurable cost in time
 STATISTIC_ROWS = 20_000
+STATISTICS = ("bayes_move", "ks", "changes")
+
+def target_scale(data: MultiOmicsData) -> np.ndarray:
+    "Each continuous target's standard deviation over its observed samples, in model units (the unit of effects)."
+    sd = np.nanstd(np.concatenate([ds.values for ds in data.continuous], axis=1), axis=0)
+    return np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+
+@dataclass
+class PairChanges:
+    "How far each perturbation moved each target, in SD units of the target's input (`target_scale`)."
+    refit_means: np.ndarray                    # K x P x C: mean change over the counted samples, per refit
+    n_counted: np.ndarray                      # P x C: counted samples (not missing, not masked)
+    exceedance: tuple | None = None            # (up, down, n), P x C each: samples x refits moved >= delta, <= -delta
+    delta: float | None = None                 # the delta of `exceedance`
+    sample_interval: np.ndarray | None = None  # 2 x P x C: 2.5 % and 97.5 % of the sample changes (one refit)
+
+def perturbation_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan,
+                            statistics=("ks",), delta: float | None = None, max_rows: int = STATISTIC_ROWS,
+                            quiet: bool = True, sample: bool = False, generator: torch.Generator | None = None) -> dict:
+    "One batched walk over the perturbed copies: MOVE's Bayes share 'bayes_move' (P x C), 'ks' (K x P x C), 'changes' (`PairChanges`)."
+    bad = set(statistics) - set(STATISTICS)
+    if bad: raise ValueError(f"unknown statistic(s) {sorted(bad)} (one of {', '.join(STATISTICS)})")
+    nan, fmask = _masks(data, plan, x.device)
+    _, base = model_pass(model, x, sample=sample, generator=generator)
+    K, P, C = model.n_members, plan.n_features, base.shape[-1]
+    scale = torch.as_tensor(target_scale(data), device=x.device, dtype=base.dtype)
+    out = {}
+    if "bayes_move" in statistics: out["bayes_move"] = np.zeros((P, C))
+    if "ks" in statistics: out["ks"] = np.zeros((K, P, C))
+    if "changes" in statistics:
+        means, counted = np.zeros((K, P, C)), np.zeros((P, C))
+        exceed = [np.zeros((P, C)) for _ in range(3)] if delta is not None else None
+        interval = np.full((2, P, C), np.nan) if K == 1 else None
+    for r in tqdm(perturbation_passes(model, x, plan, max_rows, sample=sample, generator=generator),
+                  desc="perturbations", disable=quiet, leave=False):
+        f = r.features
+        change = r.recon - base[:, None]                                # K x p x N x C
+        valid = valid_samples(nan, fmask[f])                            # p x N x C
+        if "bayes_move" in statistics:
+            out["bayes_move"][f] = bayes_probability(change.mean(0).transpose(1, 2), valid.transpose(1, 2)).cpu().numpy()
+        if "ks" in statistics:
+            out["ks"][:, f] = signed_ks(r.recon.transpose(2, 3), base[:, None].transpose(2, 3), valid.transpose(1, 2)).cpu().numpy()
+        if "changes" in statistics:
+            scaled = torch.where(valid, change / scale, 0.0)           # K x p x N x C, SD units, uncounted 0
+            n = valid.sum(1)                                            # p x C
+            counted[f] = n.cpu().numpy()
+            means[:, f] = (scaled.sum(2) / n.clamp(min=1)).cpu().numpy()
+            if exceed is not None:
+                cells = scaled.permute(1, 3, 0, 2).reshape(scaled.shape[1], C, -1)   # p x C x (K N)
+                ok = valid.transpose(1, 2).repeat(1, 1, K)                           # matching p x C x (K N)
+                for acc, v in zip(exceed, exceedance_counts(cells, ok, delta)): acc[f] = v.cpu().numpy()
+            if interval is not None:
+                vals = torch.where(valid, change[0] / scale, torch.nan).transpose(1, 2)   # p x C x N
+                interval[:, f] = torch.nanquantile(vals.double(), torch.tensor([0.025, 0.975], dtype=torch.float64,
+                                                   device=vals.device), dim=-1).cpu().numpy()
+    if "changes" in statistics:
+        out["changes"] = PairChanges(means, counted, tuple(exceed) if exceed is not None else None, delta, interval)
+    return out
 
 def bayes_probabilities(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan,
                         max_rows: int = STATISTIC_ROWS, quiet: bool = True, sample: bool = False,
                         generator: torch.Generator | None = None) -> np.ndarray:
     "P x C share of samples whose reconstruction of each target went up, mean change over refits (`sample`: decode a sampled z, as MOVE)."
-    nan, fmask = _masks(data, plan, x.device)
-    _, base = model_pass(model, x, sample=sample, generator=generator)
-    out = np.zeros((plan.n_features, base.shape[-1]))
-    for r in tqdm(perturbation_passes(model, x, plan, max_rows, sample=sample, generator=generator), desc="Bayes",
-                  disable=quiet, leave=False):
-        diff = (r.recon - base[:, None]).mean(0)                       # p x N x C, averaged over refits
-        out[r.features] = bayes_probability(diff.transpose(1, 2), valid_samples(nan, fmask[r.features]).transpose(1, 2)).cpu().numpy()
-    return out
+    return perturbation_statistics(model, x, data, plan, ("bayes_move",), None, max_rows, quiet, sample, generator)["bayes_move"]
 
 def ks_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan,
                   max_rows: int = STATISTIC_ROWS, quiet: bool = True, sample: bool = False,
                   generator: torch.Generator | None = None) -> np.ndarray:
     "K x P x C signed KS statistics of perturbed vs baseline reconstructions, per refit (`sample`: decode a sampled z, as MOVE)."
-    nan, fmask = _masks(data, plan, x.device)
-    _, base = model_pass(model, x, sample=sample, generator=generator)
-    out = np.zeros((model.n_members, plan.n_features, base.shape[-1]))
-    for r in tqdm(perturbation_passes(model, x, plan, max_rows, sample=sample, generator=generator), desc="KS",
-                  disable=quiet, leave=False):
-        valid = valid_samples(nan, fmask[r.features]).transpose(1, 2)  # p x C x N
-        out[:, r.features] = signed_ks(r.recon.transpose(2, 3), base[:, None].transpose(2, 3), valid).cpu().numpy()
-    return out
+    return perturbation_statistics(model, x, data, plan, ("ks",), None, max_rows, quiet, sample, generator)["ks"]
 
-def ttest_pvalues(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan, n_noise: int = 10,
-                  seed: int = 0, max_rows: int = 250_000, quiet: bool = True) -> np.ndarray:
-    "K x P x C paired t-test p-values (before Bonferroni) of sampled reconstructions against sampling noise."
+def pair_changes(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan, delta: float | None = None,
+                 max_rows: int = STATISTIC_ROWS, sample: bool = False, generator: torch.Generator | None = None) -> PairChanges:
+    "The per-pair changes in SD units of each target (with exceedance counts at `delta` when given)."
+    return perturbation_statistics(model, x, data, plan, ("changes",), delta, max_rows, True, sample, generator)["changes"]
+
+def ttest_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan, n_noise: int = 10,
+                     seed: int = 0, max_rows: int = 250_000, quiet: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    "K x P x C paired t-test p-values (before any correction) of sampled reconstructions against sampling noise, and the K x P x C mean changes in SD units."
     nan, fmask = _masks(data, plan, x.device)
     gen = torch.Generator(device=x.device).manual_seed(seed)
     _, base = model_pass(model, x, sample=True, generator=gen)
     noise = torch.stack([model_pass(model, x, sample=True, generator=gen)[1] - base for _ in range(n_noise)]).mean(0)
+    scale = torch.as_tensor(target_scale(data), device=x.device, dtype=base.dtype)
     out = np.ones((model.n_members, plan.n_features, base.shape[-1]))
+    means = np.zeros_like(out)
     for r in tqdm(perturbation_passes(model, x, plan, max_rows, sample=True, generator=gen), desc="t-test",
                   disable=quiet, leave=False):
-        valid = valid_samples(nan, fmask[r.features]).transpose(1, 2)
-        change = (r.recon - base[:, None]).transpose(2, 3)            # K x p x C x N
-        out[:, r.features] = paired_ttest(change.cpu(), noise[:, None].transpose(2, 3).cpu(), valid.cpu())
-    return out
+        valid = valid_samples(nan, fmask[r.features])                  # p x N x C
+        change = r.recon - base[:, None]                                # K x p x N x C
+        out[:, r.features] = paired_ttest(change.transpose(2, 3).cpu(), noise[:, None].transpose(2, 3).cpu(),
+                                          valid.transpose(1, 2).cpu())
+        means[:, r.features] = (torch.where(valid, change / scale, 0.0).sum(2) / valid.sum(1).clamp(min=1)).cpu().numpy()
+    return out, means
+
+def ttest_pvalues(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan, n_noise: int = 10,
+                  seed: int = 0, max_rows: int = 250_000, quiet: bool = True) -> np.ndarray:
+    "K x P x C paired t-test p-values (before Bonferroni) of sampled reconstructions against sampling noise."
+    return ttest_statistics(model, x, data, plan, n_noise, seed, max_rows, quiet)[0]
 
 def latent_locations(model: VAE, x: Tensor, plan: PerturbationPlan, member: int = 0,
                      max_rows: int = STATISTIC_ROWS) -> np.ndarray:
@@ -272,6 +336,149 @@ def significant_associations(table: pd.DataFrame) -> pd.DataFrame:
     "The significant rows in MOVE's `results_sig_assoc_*.tsv` layout (without the `significant` column)."
     return table[table.significant].drop(columns="significant").reset_index(drop=True)
 
+# %% ../nbs/05_associations.ipynb #e02
+@dataclass
+class PairCalls:
+    "One method's decision for every (perturbed feature, target) pair, as P x C arrays."
+    method: str
+    decision: str                             # 'effect' or 'move'
+    delta: float                              # the effect-size floor, SD units (0 for MOVE's rules)
+    fdr_method: str                           # how `q` is computed
+    effect: np.ndarray                        # mean change over refits, SD units of the target
+    interval: np.ndarray                      # 2 x P x C: 95 % over refits (over samples with one refit)
+    agreement: np.ndarray                     # refits moving the pair in its direction by at least delta
+    n_refits: int
+    q: np.ndarray                             # FDR q-value; excluded pairs 1
+    passes_floor: np.ndarray                  # the effect-size and agreement conditions hold
+    excluded: np.ndarray                      # self pairs and pairs without counted samples
+    called: np.ndarray                        # the calls at the task's threshold
+    probability: np.ndarray | None = None     # Bayes: probability of the change
+    p_value: np.ndarray | None = None         # KS, t-test
+    statistic: np.ndarray | None = None       # the method's own number: signed KS, Bayes K
+    unit: str | None = None                   # Bayes: 'refits' or 'samples'
+
+    def called_at(self, alpha: float) -> np.ndarray:
+        "The calls at FDR threshold `alpha`: q <= alpha where the floor holds (MOVE's t-test: without its vote)."
+        return (self.q <= alpha) & self.passes_floor & ~self.excluded
+
+def _effects(refit_means: np.ndarray, delta: float, sample_interval=None) -> tuple:
+    "Mean effect, its 95 % interval (over refits, or samples with one refit) and the refits agreeing."
+    effect = refit_means.mean(0)
+    interval = (np.asarray(sample_interval) if refit_means.shape[0] == 1 and sample_interval is not None
+                else np.stack(effect_interval(refit_means)))
+    return effect, interval, refit_agreement(refit_means, delta)
+
+def bayes_effect_calls(changes: PairChanges, delta: float, excluded: np.ndarray, sig_threshold: float = 0.05,
+                       unit: str = "auto", min_refit_agreement: int = 0) -> PairCalls:
+    "Bayes with a floor: p = P(change >= delta in its direction), over refits or samples x refits; q the posterior expected FDR."
+    m = changes.refit_means
+    unit = probability_unit(unit, m.shape[0])
+    if unit == "refits": p = refit_probability(m, delta)
+    else:
+        if changes.exceedance is None or changes.delta != delta:
+            raise ValueError(f"the 'samples' unit needs exceedance counts at delta = {delta}")
+        p = sample_probability(*changes.exceedance)
+    effect, interval, agree = _effects(m, delta, changes.sample_interval)
+    floor = agree >= min_refit_agreement
+    excluded = excluded | ~np.isfinite(p)
+    q = posterior_fdr(p, excluded | ~floor)
+    k = np.sign(effect) * np.abs(bayes_k(np.nan_to_num(p, nan=0.5)))
+    return PairCalls("bayes", "effect", delta, "posterior expected FDR", effect, interval, agree, m.shape[0], q, floor,
+                     excluded, (q <= sig_threshold) & floor & ~excluded, probability=np.nan_to_num(p, nan=0.0),
+                     statistic=k, unit=unit)
+
+def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded: np.ndarray,
+                    sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
+    "KS with a floor: Benjamini-Hochberg over the pairs' KS p-values, and the mean change must reach delta."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(ks, axis=0)
+    excluded = excluded | ~np.isfinite(med)
+    med = np.where(excluded, 0.0, med)
+    p = np.where(excluded, 1.0, ks_pvalue(np.abs(med), changes.n_counted))
+    effect, interval, agree = _effects(changes.refit_means, delta, changes.sample_interval)
+    floor = (np.abs(effect) >= delta) & (agree >= min_refit_agreement)
+    q = bh_qvalues(p, excluded)
+    return PairCalls("ks", "effect", delta, "Benjamini-Hochberg", effect, interval, agree, ks.shape[0], q, floor,
+                     excluded, (q <= sig_threshold) & floor & ~excluded, p_value=p, statistic=med)
+
+def ttest_effect_calls(pvalues: dict, refit_means: dict, delta: float, excluded: np.ndarray,
+                       sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
+    "t-test with a floor: the median p over refits and latent sizes, Benjamini-Hochberg over all pairs, and the mean change must reach delta."
+    stacked = np.concatenate([np.asarray(p) for p in pvalues.values()])
+    m = np.mean([np.asarray(v) for v in refit_means.values()], axis=0)      # per refit, averaged over latent sizes
+    p = np.median(stacked, axis=0)
+    effect, interval, agree = _effects(m, delta)
+    floor = (np.abs(effect) >= delta) & (agree >= min_refit_agreement)
+    q = bh_qvalues(p, excluded)
+    return PairCalls("ttest", "effect", delta, "Benjamini-Hochberg", effect, interval, agree, m.shape[0], q, floor,
+                     excluded, (q <= sig_threshold) & floor & ~excluded, p_value=np.where(excluded, 1.0, p))
+
+def move_calls(table: pd.DataFrame, method: str, refit_means: np.ndarray, excluded: np.ndarray, n_samples: int,
+               sample_interval=None) -> PairCalls:
+    "MOVE's calls (a `bayes_table`, `ks_table` or `ttest_table`) as `PairCalls`, with the effects measured beside them."
+    P, C = excluded.shape
+    i, k = table.feature_a_id.to_numpy(), table.feature_b_id.to_numpy()
+    def grid(values, fill=np.nan):
+        out = np.full((P, C), fill, dtype=float); out[i, k] = np.asarray(values, dtype=float); return out
+    called = grid(table.significant, 0.0).astype(bool)
+    effect, interval, agree = _effects(refit_means, 0.0, sample_interval)
+    kw = {}
+    if method == "bayes":
+        q = grid(np.minimum.accumulate(table.fdr.to_numpy()[::-1])[::-1])     # the table is in ranking order
+        fdr_method, kw = "expected FDR (MOVE)", dict(probability=grid(table.proba), statistic=grid(table.bayes_k))
+    elif method == "ks":
+        q = ks_pvalue(np.abs(grid(table.ks_distance)), n_samples)
+        fdr_method, kw = "none: per-pair threshold (MOVE)", dict(p_value=q, statistic=grid(table.ks_distance))
+    else:
+        q = grid(table.p_value)
+        fdr_method, kw = "Bonferroni over targets, majority of refits and latent sizes (MOVE)", dict(p_value=q)
+    q = np.where(excluded, 1.0, q)
+    return PairCalls(method, "move", 0.0, fdr_method, effect, interval, agree, refit_means.shape[0], q,
+                     np.ones((P, C), bool), excluded, called & ~excluded, **kw)
+
+# %% ../nbs/05_associations.ipynb #e08
+TIDY_COLUMNS = ["feature_a", "feature_b", "feature_b_dataset", "method", "effect_sd", "effect", "ci_low_sd",
+                "ci_high_sd", "probability", "p_value", "q", "refits_agreeing", "n_refits", "passes_floor", "called",
+                "decision", "delta", "fdr_method"]
+
+def original_units(data: MultiOmicsData) -> np.ndarray:
+    "Per continuous target: one SD unit of effect in the target's original units (after log2 where the config asks for it)."
+    raw = np.concatenate([ds.std if ds.scale and ds.std is not None else np.ones(ds.n_features) for ds in data.continuous])
+    return target_scale(data) * raw
+
+def tidy_associations(calls: PairCalls, plan: PerturbationPlan, targets: pd.DataFrame, units: np.ndarray) -> pd.DataFrame:
+    "One row per (perturbed feature, target) pair, self pairs left out: effect, interval, probability or p, q, refits agreeing, call."
+    P, C = calls.q.shape
+    i, k = np.divmod(np.arange(P * C), C)
+    flat = lambda a: np.full(P * C, np.nan) if a is None else np.asarray(a, dtype=float).reshape(P * C)
+    self_pair = self_pairs(plan, C).ravel()
+    out = pd.DataFrame({"feature_a": np.asarray(plan.feature_names, dtype=object)[i],
+                        "feature_b": targets.feature_b_name.to_numpy()[k],
+                        "feature_b_dataset": targets.feature_b_dataset.to_numpy()[k], "method": calls.method,
+                        "effect_sd": flat(calls.effect), "effect": flat(calls.effect) * np.asarray(units)[k],
+                        "ci_low_sd": flat(calls.interval[0]), "ci_high_sd": flat(calls.interval[1]),
+                        "probability": flat(calls.probability), "p_value": flat(calls.p_value), "q": flat(calls.q),
+                        "refits_agreeing": calls.agreement.ravel().astype(int), "n_refits": calls.n_refits,
+                        "passes_floor": calls.passes_floor.ravel() & ~calls.excluded.ravel(),
+                        "called": calls.called.ravel(), "decision": calls.decision, "delta": calls.delta,
+                        "fdr_method": calls.fdr_method}, columns=TIDY_COLUMNS)[~self_pair]
+    out = out.assign(_abs=out.effect_sd.abs()).sort_values(["called", "q", "_abs"], ascending=[False, True, False], kind="stable")
+    return out.drop(columns="_abs").reset_index(drop=True)
+
+def move_layout(calls: PairCalls, plan: PerturbationPlan, targets: pd.DataFrame) -> pd.DataFrame:
+    "MOVE's association layout written from `calls` (its columns for the method; calls first, then by strength)."
+    P, C = calls.q.shape
+    if calls.method == "bayes":
+        cols = dict(proba=calls.probability, fdr=calls.q, bayes_k=calls.statistic); strength = calls.probability
+    elif calls.method == "ks":
+        cols = dict(ks_distance=calls.statistic); strength = np.abs(calls.statistic)
+    else:
+        cols = dict(p_value=calls.p_value); strength = -calls.p_value
+    strength = np.where(calls.excluded, -np.inf, np.nan_to_num(strength, nan=-np.inf))
+    order = np.lexsort((-strength.ravel(), calls.excluded.ravel(), ~calls.called.ravel()))
+    return _long_table(plan, targets, cols, calls.called, order)
+
 # %% ../nbs/05_associations.ipynb #c044
 def _polyfit2(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     "Weighted least-squares fits y = c0 + c1 x + c2 x^2 along the last axis, vectorised: ... x 3."
@@ -345,11 +552,13 @@ DECODINGS = ("mean", "sampled")   # how Bayes and KS decode: the latent means, o
 class AssociationResult:
     "What `identify_associations` found and wrote."
     method: str
-    table: pd.DataFrame                    # every pair, best first, with `significant`
+    table: pd.DataFrame                    # every pair in MOVE's layout, calls first, with `significant`
     plan: PerturbationPlan
     latent_location: np.ndarray | None = None
     qc: pd.DataFrame | None = None
     files: dict = field(default_factory=dict)
+    calls: PairCalls | None = None         # the decision as P x C arrays
+    associations: pd.DataFrame | None = None   # the tidy table (`associations_{method}.tsv`)
 
     @property
     def significant(self) -> pd.DataFrame: return significant_associations(self.table)
@@ -384,17 +593,51 @@ def _ks_figures(data, plan, model, x, table, pairs, folder: Path, draws: dict | 
             path = folder / f"{kind}_{stem}.png"; fig.savefig(path, dpi=110); plt.close(fig); written.append(str(path))
     return written
 
+@dataclass
+class CallSettings:
+    "How pairs become calls: the decision rule, its effect-size floor δ and how many refits must agree."
+    decision: str = "effect"                 # 'effect' (default) or 'move' (MOVE's own rule, for comparison)
+    delta: float | None = None               # SD units of the target; None: estimated from the data (`estimate_delta`)
+    min_refit_agreement: int = 0             # refits that must move a pair by at least δ in its direction
+    probability_unit: str = "auto"           # Bayes: 'refits', 'samples', or 'auto' (refits from 3 refits on)
+
+    def __post_init__(self):
+        self.decision = check_decision(self.decision)
+        if self.delta is not None:
+            if isinstance(self.delta, bool) or not isinstance(self.delta, (int, float)) or not math.isfinite(self.delta) or self.delta < 0:
+                raise ValueError(f"delta must be a number >= 0 (SD units) or None for the data's own, got {self.delta!r}")
+            self.delta = float(self.delta)
+        if self.probability_unit not in PROBABILITY_UNITS:
+            raise ValueError(f"unknown probability unit '{self.probability_unit}' (one of {', '.join(PROBABILITY_UNITS)})")
+
+def _call_settings(decision) -> CallSettings:
+    return decision if isinstance(decision, CallSettings) else CallSettings(decision=decision)
+
+def _excluded(plan: PerturbationPlan, n_counted: np.ndarray) -> np.ndarray:
+    "Self pairs and pairs without a counted sample: never called."
+    bad = n_counted == 0
+    if bad.any():
+        warnings.warn(f"{int(bad.sum())} of {bad.size} pairs had no sample to compare (all missing or masked); "
+                      f"they are ranked last and never called")
+    return self_pairs(plan, n_counted.shape[1]) | bad
+
+def _delta(settings: CallSettings, effect: np.ndarray, excluded: np.ndarray, seed: int) -> float:
+    if settings.decision == "move": return 0.0
+    return settings.delta if settings.delta is not None else estimate_delta(effect[~excluded], seed=seed)
+
 def identify_associations(data: MultiOmicsData, method: str, target_dataset: str, target_value,
                           model_config: ModelConfig, training_config: TrainingConfig, num_refits: int = 1,
                           sig_threshold: float = 0.05, out_dir=None, seed: int = 0,
                           ttest_latent_sizes: list[int] | None = None, plot_pairs: list[tuple[str, str]] | None = None,
                           rule: str = "sound", models_dir=None, device=None, quiet: bool = False,
-                          decoding: str = "mean") -> AssociationResult:
-    "MOVE's identify_associations task: refits, perturbations, calls; writes MOVE's files under `out_dir` when given."
+                          decoding: str = "mean", decision: str | CallSettings = "effect") -> AssociationResult:
+    "MOVE's identify_associations task: refits, perturbations, calls (`decision`: 'effect', 'move' or a `CallSettings`); writes MOVE's files and the tidy table under `out_dir` when given."
     method = _check_method(method)
+    settings = _call_settings(decision)
     if decoding not in DECODINGS: raise ValueError(f"unknown decoding '{decoding}' (one of {', '.join(DECODINGS)})")
     if num_refits < 1: raise ValueError(f"num_refits must be >= 1, got {num_refits}")
     if not 0 < sig_threshold < 1: raise ValueError(f"sig_threshold must be in (0, 1), got {sig_threshold}")
+    check_min_refit_agreement(settings.min_refit_agreement, num_refits)
     plan = perturbation_plan(data, target_dataset, target_value)
     targets = continuous_targets(data)
     if not len(targets): raise ValueError("associations need at least one continuous dataset to use as targets")
@@ -402,36 +645,64 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
     if models_dir is None and out is not None: models_dir = out / "models"
     fit = lambda cfg: refit_ensemble(data, cfg, training_config, num_refits, seed, models_dir, device, quiet)
     qc = loc = None
+    agree = settings.min_refit_agreement
     if method == "ttest":
         sizes = list(ttest_latent_sizes or [model_config.num_latent])
-        pvals = {}
+        pvals, means = {}, {}
         for L in sizes:
             t = fit(ModelConfig(**{**asdict(model_config), "num_latent": int(L)}))
-            pvals[int(L)] = ttest_pvalues(t.model, t.x, data, plan, seed=seed, quiet=quiet)
-        table = ttest_table(plan, targets, pvals, sig_threshold)
+            pvals[int(L)], means[int(L)] = ttest_statistics(t.model, t.x, data, plan, seed=seed, quiet=quiet)
+        excluded = self_pairs(plan, len(targets))
+        all_means = np.mean(list(means.values()), axis=0)                 # per refit, averaged over latent sizes
+        delta = _delta(settings, all_means.mean(0), excluded, seed)
+        if settings.decision == "move":
+            calls = move_calls(ttest_table(plan, targets, pvals, sig_threshold), "ttest", all_means, excluded, data.n_samples)
+        else:
+            calls = ttest_effect_calls(pvals, means, delta, excluded, sig_threshold, agree)
     else:
         t = fit(model_config)
         loc = latent_locations(t.model, t.x, plan)
         # the t-test always samples (it needs the noise); Bayes and KS decode the latent means unless asked, and
         # then every reconstruction of the task (statistics, QC, figures) is decoded the same way
-        draws = dict(sample=True, generator=torch.Generator(device=t.x.device).manual_seed(seed)) if decoding == "sampled" else {}
+        draws = lambda: (dict(sample=True, generator=torch.Generator(device=t.x.device).manual_seed(seed))
+                         if decoding == "sampled" else {})
+        wanted = {"bayes": ("bayes_move", "changes"), "ks": ("ks", "changes")}[method]
+        stats_ = perturbation_statistics(t.model, t.x, data, plan, wanted, quiet=quiet, **draws())
+        changes = stats_["changes"]
+        excluded = _excluded(plan, changes.n_counted)
+        delta = _delta(settings, changes.refit_means.mean(0), excluded, seed)
         if method == "bayes":
-            prob = bayes_probabilities(t.model, t.x, data, plan, quiet=quiet, **draws)
-            table = bayes_table(plan, targets, prob, sig_threshold, rule)
+            if settings.decision == "move":
+                calls = move_calls(bayes_table(plan, targets, stats_["bayes_move"], sig_threshold, rule), "bayes",
+                                   changes.refit_means, excluded, data.n_samples, changes.sample_interval)
+            else:
+                if probability_unit(settings.probability_unit, num_refits) == "samples":   # counts at this delta
+                    changes = pair_changes(t.model, t.x, data, plan, delta, **draws())
+                calls = bayes_effect_calls(changes, delta, excluded, sig_threshold, settings.probability_unit, agree)
         else:
-            ks = ks_statistics(t.model, t.x, data, plan, quiet=quiet, **draws)
-            table = ks_table(plan, targets, ks, data.n_samples, sig_threshold)
-            qc = ks_quality(data, model_pass(t.model, t.x, **draws)[1].cpu().numpy())
-    result = AssociationResult(method, table, plan, loc, qc)
+            if settings.decision == "move":
+                calls = move_calls(ks_table(plan, targets, stats_["ks"], data.n_samples, sig_threshold), "ks",
+                                   changes.refit_means, excluded, data.n_samples, changes.sample_interval)
+            else:
+                calls = ks_effect_calls(stats_["ks"], changes, delta, excluded, sig_threshold, agree)
+            qc = ks_quality(data, model_pass(t.model, t.x, **draws())[1].cpu().numpy())
+    table = move_layout(calls, plan, targets)
+    tidy = tidy_associations(calls, plan, targets, original_units(data))
+    if not quiet:
+        print(f"{method}: {int(calls.called.sum())} of {int((~calls.excluded).sum())} pairs called "
+              f"(decision '{calls.decision}', delta = {calls.delta:.4g} SD, FDR {sig_threshold}: {calls.fdr_method})")
+    result = AssociationResult(method, table, plan, loc, qc, calls=calls, associations=tidy)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        files = dict(significant=out / f"results_sig_assoc_{method}.tsv", all=out / f"results_all_assoc_{method}.tsv")
+        files = dict(significant=out / f"results_sig_assoc_{method}.tsv", all=out / f"results_all_assoc_{method}.tsv",
+                     associations=out / f"associations_{method}.tsv")
         result.significant.to_csv(files["significant"], sep="\t", index=False)
         table.to_csv(files["all"], sep="\t", index=False)
+        tidy.to_csv(files["associations"], sep="\t", index=False)
         if loc is not None: np.save(files.setdefault("latent_location", out / "latent_location.npy"), loc)
         if qc is not None:
             qc.to_csv(files.setdefault("qc", out / "QC_summary_KS.tsv"), sep="\t", index=False)
             pairs = plot_pairs if plot_pairs is not None else [tuple(r) for r in result.significant[["feature_a_name", "feature_b_name"]].head(1).values]
-            files["figures"] = _ks_figures(data, plan, t.model, t.x, table, pairs, out / "figures", draws)
+            files["figures"] = _ks_figures(data, plan, t.model, t.x, table, pairs, out / "figures", draws())
         result.files = {k: [str(p) for p in v] if isinstance(v, list) else str(v) for k, v in files.items()}
     return result

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .associations import identify_associations
+from .associations import CallSettings, identify_associations
 from .config import (CONFIG_SETS, ConfigError, TaskConfig, data_config_to_yaml, load_data_config,
                                 load_task_config, model_settings, task_config_to_yaml, training_settings)
 from .data import DataConfig, DataError, DatasetSpec, MultiOmicsData, encode_data
@@ -132,9 +132,11 @@ def run_task(data_config: DataConfig, task: TaskConfig, device=None, quiet: bool
                                     sig_threshold=task.sig_threshold, out_dir=results / "identify_associations",
                                     seed=task.seed, ttest_latent_sizes=sizes, plot_pairs=pairs,
                                     models_dir=models_dir if task.save_refits else None, device=device, quiet=quiet,
-                                    decoding=task.options.get("decoding", "mean"))
+                                    decoding=task.options.get("decoding", "mean"),
+                                    decision=CallSettings(task.decision, task.delta, task.min_refit_agreement,
+                                                          task.options.get("probability_unit", "auto")))
         summary.update(method=method, n_pairs=len(res.table), n_significant=int(res.table.significant.sum()),
-                       files=res.files)
+                       decision=res.calls.decision, delta=round(res.calls.delta, 6), files=res.files)
     else:
         kind = task.type.removeprefix("tune_model_")
         if not task.grid: raise ConfigError(f"{task.source}: 'grid': a tuning task needs a grid of hyperparameters")

@@ -9,12 +9,14 @@ __all__ = ['TASK_TYPES', 'MODEL_DEFAULTS', 'TRAINING_DEFAULTS', 'CONFIG_SETS', '
 
 # %% ../nbs/09_config.ipynb #c002
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .data import DataConfig, DataError, DatasetSpec
+from .decision import DECISIONS, PROBABILITY_UNITS
 from .model import ModelConfig
 from .training import TrainingConfig
 from .tuning import GRID_KEYS
@@ -100,16 +102,18 @@ MODEL_DEFAULTS = dict(num_hidden=[1000], num_latent=150, beta=0.0001, dropout=0.
                       categorical_weights=None, continuous_weights=None)
 TRAINING_DEFAULTS = dict(lr=1e-4, num_epochs=40, batch_dilation_steps=[50, 100, 150], kld_warmup_steps=[15, 20, 25],
                          early_stopping=False, patience=0)
+# vaes_biomed's keys for every association task (see `decision`); delta None: 'auto', estimated from the data
+_DECISION_KEYS = dict(decision="effect", delta=None, min_refit_agreement=0)
 _TASK_KEYS = {  # task type -> its own keys and their defaults
     "encode_data": {},
     "analyze_latent": dict(feature_names=[], reducer="umap", num_refits=1),
     "identify_associations_bayes": dict(target_dataset=None, target_value=None, num_refits=1, sig_threshold=0.05,
-                                        save_refits=True, decoding="mean"),
+                                        save_refits=True, decoding="mean", **_DECISION_KEYS, probability_unit="auto"),
     "identify_associations_ks": dict(target_dataset=None, target_value=None, num_refits=1, sig_threshold=0.05,
                                      save_refits=True, perturbed_feature_names=[], target_feature_names=[],
-                                     decoding="mean"),
+                                     decoding="mean", **_DECISION_KEYS),
     "identify_associations_ttest": dict(target_dataset=None, target_value=None, num_refits=1, sig_threshold=0.05,
-                                        save_refits=True),
+                                        save_refits=True, **_DECISION_KEYS),
     "tune_model_reconstruction": dict(grid={}, test_fraction=0.1),
     "tune_model_stability": dict(grid={}, num_refits=3),
 }
@@ -249,6 +253,25 @@ def load_task_config(path_or_dict, overrides: list[str] | None = None, name: str
     return cfg
 
 # %% ../nbs/09_config.ipynb #c018
+def _validate_decision(cfg: TaskConfig) -> None:
+    "The association decision keys: `decision`, `delta`, `min_refit_agreement`, `probability_unit`."
+    src, o = cfg.source, cfg.options
+    if str(o["decision"]).lower() not in DECISIONS:
+        raise _err(src, "decision", f"must be 'effect' (an effect-size floor, the default) or 'move' (MOVE's rule), got {o['decision']!r}")
+    o["decision"] = str(o["decision"]).lower()
+    d = o["delta"]
+    if isinstance(d, str) and d.strip().lower() == "auto": d = None
+    if d is not None:
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or not math.isfinite(d) or d < 0:
+            raise _err(src, "delta", f"must be a number >= 0 (SD units of the target) or 'auto', got {d!r}")
+        d = float(d)
+    o["delta"] = d
+    k, n = o["min_refit_agreement"], o["num_refits"]
+    if k < 0 or k > n:
+        raise _err(src, "min_refit_agreement", f"must be from 0 to num_refits ({n}), got {k}")
+    if "probability_unit" in o and o["probability_unit"] not in PROBABILITY_UNITS:
+        raise _err(src, "probability_unit", f"must be one of {', '.join(PROBABILITY_UNITS)}, got {o['probability_unit']!r}")
+
 def validate_task_config(cfg: TaskConfig) -> None:
     "Check the settings that MOVE would only trip over mid-run; ConfigError naming the key."
     src, m, t, o = cfg.source, cfg.model, cfg.training_loop, cfg.options
@@ -266,6 +289,7 @@ def validate_task_config(cfg: TaskConfig) -> None:
         if not 0 < o["sig_threshold"] < 1: raise _err(src, "sig_threshold", f"must be in (0, 1), got {o['sig_threshold']}")
         if "decoding" in o and o["decoding"] not in ("mean", "sampled"):   # vaes_biomed's key (MOVE always samples)
             raise _err(src, "decoding", f"must be 'mean' (decode the latent means) or 'sampled' (as MOVE), got {o['decoding']!r}")
+        _validate_decision(cfg)
     if cfg.type == "identify_associations_ttest" and len(latents) != 4:
         raise _err(src, "model.num_latent", f"the t-test needs exactly 4 latent sizes, got {m['num_latent']}")
     if cfg.type == "analyze_latent":

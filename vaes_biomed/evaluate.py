@@ -19,11 +19,11 @@ from scipy import stats
 from .data import DataError, DataWarning
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'SCORE_COLUMNS', 'infer_score_column', 'score_strength', 'strength_to_raw', 'unordered_pairs',
-           'pair_scores', 'truth_pairs', 'score_calls', 'confusion_matrix', 'ranked_pairs', 'precision_recall',
-           'tp_fp_curve', 'threshold_recall', 'effect_size_matching', 'call_overlap', 'benchmark_summary',
-           'plot_confusion', 'plot_precision_recall', 'plot_tp_fp', 'plot_threshold_recall', 'plot_effect_size',
-           'plot_overlap']
+__all__ = ['PAIR_COLUMNS', 'SCORE_COLUMNS', 'FDR_SWEEP', 'infer_score_column', 'score_strength', 'strength_to_raw',
+           'unordered_pairs', 'pair_scores', 'truth_pairs', 'score_calls', 'confusion_matrix', 'ranked_pairs',
+           'precision_recall', 'tp_fp_curve', 'threshold_recall', 'effect_size_matching', 'call_overlap',
+           'benchmark_summary', 'plot_confusion', 'plot_precision_recall', 'plot_tp_fp', 'plot_threshold_recall',
+           'plot_effect_size', 'plot_overlap', 'calls_at_threshold', 'fdr_calibration', 'plot_fdr_calibration']
 
 # %% ../nbs/07_evaluate.ipynb #c005
 PAIR_COLUMNS = ["feature_a_name", "feature_b_name"]
@@ -479,4 +479,39 @@ def plot_overlap(counts: pd.DataFrame, kind: str = "auto") -> Figure:
     bottom.set_xticks([]); bottom.invert_yaxis()
     for s in ("top", "right", "bottom"): bottom.spines[s].set_visible(False)
     fig.tight_layout()
+    return fig
+
+# %% ../nbs/07_evaluate.ipynb #f02
+FDR_SWEEP = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+
+def calls_at_threshold(associations: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    "A tidy association table as MOVE-layout calls at FDR threshold `alpha` (q <= alpha where the floor holds)."
+    _require(associations, ["feature_a", "feature_b", "q", "passes_floor"], "association table")
+    called = (associations["q"].to_numpy(dtype=float) <= alpha) & associations["passes_floor"].to_numpy(dtype=bool)
+    return pd.DataFrame({"feature_a_name": associations["feature_a"].to_numpy(),
+                         "feature_b_name": associations["feature_b"].to_numpy(), "significant": called})
+
+def fdr_calibration(associations: pd.DataFrame, ground_truth: pd.DataFrame, perturbed_features, targets=None,
+                    thresholds=FDR_SWEEP) -> pd.DataFrame:
+    "Calls, TP, FP, realised FDR and recall of a tidy association table at each nominal FDR threshold."
+    rows = []
+    for alpha in thresholds:
+        if not 0 < alpha < 1: raise DataError(f"FDR thresholds must be in (0, 1), got {alpha}")
+        s = score_calls(calls_at_threshold(associations, alpha), ground_truth, perturbed_features, targets=targets)
+        rows.append(dict(nominal=float(alpha), calls=int(s.calls), TP=int(s.TP), FP=int(s.FP),
+                         realised=s.FP / s.calls if s.calls else 0.0, recall=s.recall))
+    return pd.DataFrame(rows)
+
+def plot_fdr_calibration(curves, title: str | None = None) -> Figure:
+    "Realised against nominal FDR for one or more decisions, with the diagonal for reference."
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    top = 0.0
+    for name, c in _as_dict(curves).items():
+        ax.plot(c["nominal"], c["realised"], marker="o", ms=3, label=name or None)
+        top = max(top, float(c["nominal"].max()), float(c["realised"].max()))
+    top = min(1.0, top * 1.05 + 0.01)
+    ax.plot([0, top], [0, top], ls="--", color="grey", lw=1, label="calibrated")
+    ax.set(xlim=(0, top), ylim=(0, max(top, 0.05)), xlabel="nominal FDR (the threshold)", ylabel="realised FDR (FP / calls)")
+    if title: ax.set_title(title)
+    ax.legend(fontsize=8); fig.tight_layout()
     return fig

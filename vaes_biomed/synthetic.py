@@ -6,7 +6,7 @@
 __all__ = ['KINDS', 'GROUND_TRUTH_COLUMNS', 'AMSC_DAYS', 'AMSC_CELLTYPES', 'AMSC_PRS_COLUMNS', 'AMSC_PLANTED_PRS',
            'AMSC_COVARIATES', 'AMSC_TRUTH_COLUMNS', 'DAY_PROGRESS', 'FFA_BY_DAY', 'AMSC_FILES', 'SyntheticDatasetSpec',
            'SyntheticSettings', 'synthetic_settings', 'mean_profile', 'ground_truth_pairs', 'SyntheticData',
-           'make_synthetic', 'write_move_layout', 'lp_feature_parts', 'lp_feature_names', 'AMSCCohort',
+           'make_synthetic', 'write_move_layout', 'null_control', 'lp_feature_parts', 'lp_feature_names', 'AMSCCohort',
            'make_amsc_cohort', 'write_amsc_cohort']
 
 # %% ../nbs/11_synthetic.ipynb #c002
@@ -188,6 +188,19 @@ def write_move_layout(data: SyntheticData, folder, project: str = 'tutorial') ->
     paths['changes'] = folder / f"changes.{project}.txt"
     data.ground_truth.to_csv(paths['changes'], sep='\t', index=False)
     return paths
+
+# %% ../nbs/11_synthetic.ipynb #g02
+def null_control(data: SyntheticData, seed: int = 0) -> SyntheticData:
+    "The same tables with every column permuted on its own (seeded): no association is left, and the ground truth is empty."
+    rng = np.random.default_rng(seed)
+    tables = {}
+    for name, table in data.tables.items():
+        values = table.to_numpy().copy()
+        for j in range(values.shape[1]): values[:, j] = values[rng.permutation(len(values)), j]
+        tables[name] = pd.DataFrame(values, index=table.index, columns=table.columns)
+    empty = pd.DataFrame({c: pd.Series(dtype=int if c.endswith('_id') else object if c.endswith('_name') else float)
+                          for c in GROUND_TRUTH_COLUMNS})
+    return SyntheticData(list(data.ids), tables, dict(data.kinds), empty, np.eye(len(data.feature_names)))
 
 # %% ../nbs/11_synthetic.ipynb #c043
 from dataclasses import field
