@@ -184,3 +184,33 @@ def test_every_shipped_task_config_loads():
         for name, d in cs["task"].items():
             load_task_config(d, name=name); n += 1
     assert n >= 9
+
+
+@pytest.mark.parametrize("text, key, message", [
+    ("delta: -0.1\n", "delta", "must be a number >= 0"),
+    ("delta: big\n", "delta", "must be a number >= 0"),
+    ("delta: .nan\n", "delta", "must be a number >= 0"),
+    ("decision: bh\n", "decision", "must be 'effect'"),
+    ("num_refits: 3\nmin_refit_agreement: 4\n", "min_refit_agreement", r"must be from 0 to num_refits \(3\), got 4"),
+])
+def test_bad_decision_keys_name_the_file_and_key(tmp_path, text, key, message):
+    "A bad delta, an unknown decision and a min_refit_agreement above num_refits: one line naming the file and the key."
+    p = write(tmp_path, KS_TASK + text)
+    with pytest.raises(ConfigError, match=rf"task\.yaml: '{key}': {message}") as e:
+        load_task_config(p)
+    assert "\n" not in str(e.value)
+
+
+def test_bad_bayes_probability_unit(tmp_path):
+    bayes = KS_TASK.replace("identify_associations_ks", "identify_associations_bayes")
+    with pytest.raises(ConfigError, match=r"'probability_unit': must be one of auto, refits, samples"):
+        load_task_config(write(tmp_path, bayes + "probability_unit: cells\n"))
+    assert load_task_config(write(tmp_path, bayes + "probability_unit: samples\n")).probability_unit == "samples"
+
+
+def test_decision_keys_defaults_and_values(tmp_path):
+    cfg = load_task_config(write(tmp_path, KS_TASK))
+    assert (cfg.decision, cfg.delta, cfg.min_refit_agreement) == ("effect", None, 0)
+    cfg = load_task_config(write(tmp_path, KS_TASK + "decision: MOVE\ndelta: 0.1\nnum_refits: 4\nmin_refit_agreement: 4\n"))
+    assert (cfg.decision, cfg.delta, cfg.min_refit_agreement) == ("move", 0.1, 4)
+    assert load_task_config(write(tmp_path, KS_TASK + "delta: auto\n")).delta is None

@@ -382,14 +382,19 @@ def bayes_effect_calls(changes: PairChanges, delta: float, excluded: np.ndarray,
     floor = agree >= min_refit_agreement
     excluded = excluded | ~np.isfinite(p)
     q = posterior_fdr(p, excluded | ~floor)
-    k = np.sign(effect) * np.abs(bayes_k(np.nan_to_num(p, nan=0.5)))
+    # MOVE's K is the log-odds of going up, 0 at P = 1/2 (no evidence); (1 + p) / 2 puts p on that scale, so |K|
+    # grows with p from 0 (no evidence of a change of delta) to MOVE's extreme, and its sign gives the direction
+    k = np.sign(effect) * bayes_k((1 + np.nan_to_num(p, nan=0.0)) / 2)
     return PairCalls("bayes", "effect", delta, "posterior expected FDR", effect, interval, agree, m.shape[0], q, floor,
                      excluded, (q <= sig_threshold) & floor & ~excluded, probability=np.nan_to_num(p, nan=0.0),
                      statistic=k, unit=unit)
 
 def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded: np.ndarray,
                     sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
-    "KS with a floor: Benjamini-Hochberg over the pairs' KS p-values, and the mean change must reach delta."
+    "KS with a floor: MOVE's per-pair KS threshold (p = 2 exp(-n D^2) <= alpha), and the mean change must reach delta."
+    # Benjamini-Hochberg over all pairs was measured too: it calls no more true pairs at the same realised FDR
+    # (tutorial set, 24 refits: 21 calls at precision 0.95 against 23 at 0.96) and nothing at all on small sets,
+    # where the KS p-value of two reconstructions of the same samples is far from valid; the floor holds the FDR
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(ks, axis=0)
@@ -398,9 +403,9 @@ def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded
     p = np.where(excluded, 1.0, ks_pvalue(np.abs(med), changes.n_counted))
     effect, interval, agree = _effects(changes.refit_means, delta, changes.sample_interval)
     floor = (np.abs(effect) >= delta) & (agree >= min_refit_agreement)
-    q = bh_qvalues(p, excluded)
-    return PairCalls("ks", "effect", delta, "Benjamini-Hochberg", effect, interval, agree, ks.shape[0], q, floor,
-                     excluded, (q <= sig_threshold) & floor & ~excluded, p_value=p, statistic=med)
+    return PairCalls("ks", "effect", delta, "none: MOVE's per-pair KS threshold; the effect floor holds the FDR", effect,
+                     interval, agree, ks.shape[0], p, floor, excluded, (p <= sig_threshold) & floor & ~excluded,
+                     p_value=p, statistic=med)
 
 def ttest_effect_calls(pvalues: dict, refit_means: dict, delta: float, excluded: np.ndarray,
                        sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:

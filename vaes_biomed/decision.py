@@ -11,15 +11,15 @@ import numpy as np
 from scipy import stats
 
 # %% auto #0
-__all__ = ['DECISIONS', 'DELTA_FLOOR', 'DELTA_COEF', 'PROBABILITY_UNITS', 'MIN_REFITS_FOR_REFIT_UNIT', 'check_decision',
-           'estimate_delta', 'probability_unit', 'refit_probability', 'exceedance_counts', 'sample_probability',
-           'posterior_fdr', 'bh_qvalues', 'refit_agreement', 'effect_interval', 'check_min_refit_agreement',
-           'ks_pvalue']
+__all__ = ['DECISIONS', 'DELTA_FLOOR', 'DELTA_COEF', 'DELTA_RULES', 'MIN_PAIRS_FOR_UNIVERSAL', 'PROBABILITY_UNITS',
+           'MIN_REFITS_FOR_REFIT_UNIT', 'check_decision', 'estimate_delta', 'probability_unit', 'refit_probability',
+           'exceedance_counts', 'sample_probability', 'posterior_fdr', 'bh_qvalues', 'refit_agreement',
+           'effect_interval', 'check_min_refit_agreement', 'ks_pvalue']
 
 # %% ../nbs/04a_decision.ipynb #d05
 DECISIONS = ("effect", "move")
 DELTA_FLOOR = 0.05   # SD units: the smallest δ estimate_delta returns (see below for why)
-DELTA_COEF = 0.6     # scvi-tools' factor on the extreme modes of the mixture
+DELTA_COEF = 0.6     # scvi-tools' factor on the extreme modes of the mixture (rule "mixture")
 
 def check_decision(decision: str) -> str:
     "The decision rule's name, or a ValueError listing the allowed ones."
@@ -28,16 +28,24 @@ def check_decision(decision: str) -> str:
     return d
 
 # %% ../nbs/04a_decision.ipynb #d08
-def estimate_delta(mean_changes, floor: float = DELTA_FLOOR, coef: float = DELTA_COEF, seed: int = 0,
+DELTA_RULES = ("auto", "universal", "mixture")
+MIN_PAIRS_FOR_UNIVERSAL = 100   # below this, the pairs are too few (and in a targeted design too often real) to be the noise
+
+def estimate_delta(mean_changes, floor: float = DELTA_FLOOR, rule: str = "auto", seed: int = 0,
                    max_points: int = 200_000) -> float:
-    "δ from a 3-component Gaussian mixture over the pairs' mean changes: `coef` x mean |extreme mode|, at least `floor`."
-    from sklearn.mixture import GaussianMixture     # imported here: only this function needs scikit-learn
+    "δ from the pairs' mean changes: the universal threshold of their noise, or scvi-tools' mixture rule ('auto': universal from 100 pairs on); at least `floor`."
+    if rule not in DELTA_RULES: raise ValueError(f"unknown delta rule '{rule}' (one of {', '.join(DELTA_RULES)})")
     x = np.asarray(mean_changes, dtype=float).ravel()
     x = x[np.isfinite(x)]
-    if len(x) > max_points: x = np.random.default_rng(seed).choice(x, max_points, replace=False)
     if len(np.unique(x)) < 3: return float(floor)
+    if rule == "auto": rule = "universal" if len(x) >= MIN_PAIRS_FOR_UNIVERSAL else "mixture"
+    if rule == "universal":
+        sigma = 1.4826 * np.median(np.abs(x - np.median(x)))
+        return float(max(floor, sigma * math.sqrt(2 * math.log(len(x)))))
+    from sklearn.mixture import GaussianMixture     # imported here: only this rule needs scikit-learn
+    if len(x) > max_points: x = np.random.default_rng(seed).choice(x, max_points, replace=False)
     means = np.sort(GaussianMixture(3, random_state=seed).fit(x[:, None]).means_.ravel())
-    return float(max(floor, coef * (abs(means[0]) + abs(means[-1])) / 2))
+    return float(max(floor, DELTA_COEF * (abs(means[0]) + abs(means[-1])) / 2))
 
 # %% ../nbs/04a_decision.ipynb #d12
 PROBABILITY_UNITS = ("auto", "refits", "samples")
@@ -81,8 +89,11 @@ def posterior_fdr(prob, exclude=None) -> np.ndarray:
     flat, bad = np.where(skip, 0.0, p).ravel(), skip.ravel()
     top = np.lexsort((-flat, bad))[:int((~bad).sum())]          # the counted pairs by p, best first
     fdr = np.cumsum(1 - flat[top]) / np.arange(1, len(top) + 1)
-    q = np.ones(flat.size)
-    q[top] = np.minimum.accumulate(fdr[::-1])[::-1]              # the best list that includes each pair
+    best = np.minimum.accumulate(fdr[::-1])[::-1]               # the best list that includes each pair
+    ranked = flat[top]
+    group_end = np.r_[np.flatnonzero(ranked[1:] != ranked[:-1]), len(ranked) - 1]   # ties share one q:
+    q = np.ones(flat.size)                                        # that of the list that takes them all
+    q[top] = best[group_end[np.searchsorted(group_end, np.arange(len(ranked)))]] if len(ranked) else best
     return q.reshape(p.shape)
 
 def bh_qvalues(pvalues, exclude=None) -> np.ndarray:
