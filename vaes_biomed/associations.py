@@ -201,11 +201,11 @@ def perturbation_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: P
         if "ks" in statistics:
             out["ks"][:, f] = signed_ks(r.recon.transpose(2, 3), base[:, None].transpose(2, 3), valid.transpose(1, 2)).cpu().numpy()
         if "changes" in statistics:
-            scaled = torch.where(valid, change / scale, 0.0)           # K x p x N x C, SD units, uncounted 0
             n = valid.sum(1)                                            # p x C
             counted[f] = n.cpu().numpy()
-            means[:, f] = (scaled.sum(2) / n.clamp(min=1)).cpu().numpy()
+            means[:, f] = ((change * valid).sum(2) / n.clamp(min=1) / scale).cpu().numpy()   # SD units
             if exceed is not None:
+                scaled = torch.where(valid, change / scale, 0.0)       # K x p x N x C, SD units, uncounted 0
                 cells = scaled.permute(1, 3, 0, 2).reshape(scaled.shape[1], C, -1)   # p x C x (K N)
                 ok = valid.transpose(1, 2).repeat(1, 1, K)                           # matching p x C x (K N)
                 for acc, v in zip(exceed, exceedance_counts(cells, ok, delta)): acc[f] = v.cpu().numpy()
