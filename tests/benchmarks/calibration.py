@@ -1,6 +1,6 @@
 """Calls with an effect-size floor against MOVE's decision, on the same refits (not part of `make test`).
 
-    python tests/benchmarks/calibration.py [--case null tutorial large move_small breast_cancer]
+    python tests/benchmarks/calibration.py [--case null_control tutorial large move_small breast_cancer]
                                            [--methods bayes ks ttest] [--seeds 0 1 2] [--out bench/calibration]
                                            [--decoding mean] [--move-small-refits 40]
 
@@ -15,7 +15,7 @@ truth with `vaes_biomed.evaluate`:
 - the association step's wall time on the saved refits (both decisions, side by side).
 
 Cases:
-- `null`: the tutorial set (`make_synthetic('tutorial')`, 1000 samples) with every column permuted on its own
+- `null_control`: the tutorial set (`make_synthetic('tutorial')`, 1000 samples) with every column permuted on its own
   (`null_control`); the tutorial task settings (hidden 15, latent 3, 300 epochs), 24 refits. Every call is false.
 - `tutorial`: the same data unpermuted, 24 refits; truth: `changes.tutorial.txt` (|r| > 0.02).
 - `large`: the paper's large set (`synthetic_large`: 5000 samples, 150 features), its task settings (5 refits).
@@ -136,7 +136,7 @@ def real_scores(tidy: pd.DataFrame, truth: pd.DataFrame) -> dict:
 
 
 def run_case(case: str, seed: int, methods: list[str]) -> list[dict]:
-    c = {"null": lambda: synthetic_case("tutorial", "tutorial", True, 24),
+    c = {"null_control": lambda: synthetic_case("tutorial", "tutorial", True, 24),
          "tutorial": lambda: synthetic_case("tutorial", "tutorial", False, 24),
          "large": lambda: synthetic_case("paper", "synthetic_large", False, None),
          "move_small": lambda: move_small_case(ARGS.move_small_refits),
@@ -181,7 +181,7 @@ def run_case(case: str, seed: int, methods: list[str]) -> list[dict]:
 def main():
     global ARGS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", nargs="+", default=["null", "tutorial", "large", "move_small", "breast_cancer"])
+    ap.add_argument("--case", nargs="+", default=["null_control", "tutorial", "large", "move_small", "breast_cancer"])
     ap.add_argument("--methods", nargs="+", default=["bayes", "ks", "ttest"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--decoding", default="mean", choices=["mean", "sampled"])
