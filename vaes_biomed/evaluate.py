@@ -23,7 +23,8 @@ __all__ = ['PAIR_COLUMNS', 'SCORE_COLUMNS', 'FDR_SWEEP', 'infer_score_column', '
            'unordered_pairs', 'pair_scores', 'truth_pairs', 'score_calls', 'confusion_matrix', 'ranked_pairs',
            'precision_recall', 'tp_fp_curve', 'threshold_recall', 'effect_size_matching', 'call_overlap',
            'benchmark_summary', 'plot_confusion', 'plot_precision_recall', 'plot_tp_fp', 'plot_threshold_recall',
-           'plot_effect_size', 'plot_overlap', 'calls_at_threshold', 'fdr_calibration', 'plot_fdr_calibration']
+           'plot_effect_size', 'plot_overlap', 'calls_at_threshold', 'fdr_calibration', 'plot_fdr_calibration',
+           'ap_over_calls', 'recall_at_fdr']
 
 # %% ../nbs/07_evaluate.ipynb #c005
 PAIR_COLUMNS = ["feature_a_name", "feature_b_name"]
@@ -515,3 +516,22 @@ def plot_fdr_calibration(curves, title: str | None = None) -> Figure:
     if title: ax.set_title(title)
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
+
+# %% ../nbs/07_evaluate.ipynb #f05
+def ap_over_calls(table: pd.DataFrame, ground_truth: pd.DataFrame, score_column: str | None = None) -> float:
+    "Average precision of the called (non-self) pairs alone, ranked by their score; NaN without a call or a truth."
+    pairs = pair_scores(table, score_column)
+    pairs = pairs[pairs.significant]
+    if not len(pairs) or not len(ground_truth): return float("nan")
+    truth = set(zip(*unordered_pairs(ground_truth["feature_a_name"], ground_truth["feature_b_name"])))
+    hit = [p in truth for p in zip(pairs.feature_a_name, pairs.feature_b_name)]
+    if not any(hit): return 0.0
+    from sklearn.metrics import average_precision_score
+    return float(average_precision_score(hit, pairs.score.fillna(-np.inf)))
+
+def recall_at_fdr(table: pd.DataFrame, ground_truth: pd.DataFrame, perturbed_features, fdr: float, targets=None,
+                  score_column: str | None = None) -> float:
+    "The largest recall a table's ranking reaches with a realised FDR (1 - precision) at or under `fdr`."
+    curve, _ = precision_recall(table, ground_truth, perturbed_features, score_column, targets)
+    ok = curve[1 - curve.precision <= fdr + 1e-12]
+    return float(ok.recall.max()) if len(ok) else 0.0

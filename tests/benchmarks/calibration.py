@@ -36,14 +36,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import average_precision_score
 
 from dataclasses import replace
 
 from vaes_biomed.associations import CallSettings, identify_associations, refit_ensemble
 from vaes_biomed.config import CONFIG_SETS, load_data_config, load_task_config, model_settings, training_settings
 from vaes_biomed.data import DatasetSpec, MultiOmicsData, encode_data, encode_datasets
-from vaes_biomed.evaluate import benchmark_summary, fdr_calibration, precision_recall
+from vaes_biomed.evaluate import ap_over_calls, benchmark_summary, fdr_calibration, recall_at_fdr
 from vaes_biomed.model import ModelConfig
 from vaes_biomed.synthetic import make_synthetic, null_control
 from vaes_biomed.training import TrainingConfig
@@ -108,23 +107,6 @@ def breast_cancer_case(refits: int = 24):
                 refits=refits, ttest_sizes=[2, 3, 4, 5], targets=list(data["nuclei"].feature_names))
 
 
-def recall_at_fdr(table: pd.DataFrame, truth, perturbed, targets, fdr: float) -> float:
-    "The largest recall the table's ranking reaches with a realised FDR at or under `fdr`."
-    curve, _ = precision_recall(table, truth, perturbed, targets=targets)
-    ok = curve[1 - curve.precision <= fdr + 1e-12]
-    return float(ok.recall.max()) if len(ok) else 0.0
-
-
-def ap_over_calls(table: pd.DataFrame, truth: pd.DataFrame) -> float:
-    "AP of the called pairs only, ranked by their score (the measure MOVE's README quotes for its calls)."
-    sig = table[table.significant & (table.feature_a_name != table.feature_b_name)]
-    if not len(sig) or not len(truth): return np.nan
-    true = {frozenset(p) for p in zip(truth.feature_a_name, truth.feature_b_name)}
-    col = "proba" if "proba" in sig else "ks_distance" if "ks_distance" in sig else "p_value"
-    score = sig[col].abs() if col != "p_value" else -np.log10(sig[col].clip(lower=1e-300))
-    return float(average_precision_score([frozenset(p) in true for p in zip(sig.feature_a_name, sig.feature_b_name)], score))
-
-
 def real_scores(tidy: pd.DataFrame, truth: pd.DataFrame) -> dict:
     "AUC of the large effects (|d| >= 1.4) over the small ones (|d| < 0.7) by the ranking, and the small ones called."
     d = truth.set_index("feature_b_name").d.abs()
@@ -172,7 +154,7 @@ def run_case(case: str, seed: int, methods: list[str]) -> list[dict]:
                            realised_fdr_10=cal.realised[1], recall_10=cal.recall[1], calls_10=int(cal.calls[1]))
                 if decision == "effect" and len(truth):
                     row["move_recall_at_matched_fdr"] = recall_at_fdr(res["move"].table, truth, perturbed,
-                                                                      c["targets"], cal.realised[0])
+                                                                      cal.realised[0], c["targets"])
             rows.append(row)
             print(pd.DataFrame([row]).round(3).to_string(index=False), flush=True)
     return rows
