@@ -187,11 +187,11 @@ def test_every_shipped_task_config_loads():
 
 
 @pytest.mark.parametrize("text, key, message", [
-    ("delta: -0.1\n", "delta", "must be a number >= 0"),
-    ("delta: big\n", "delta", "must be a number >= 0"),
-    ("delta: .nan\n", "delta", "must be a number >= 0"),
-    ("decision: bh\n", "decision", "must be 'effect'"),
-    ("num_refits: 3\nmin_refit_agreement: 4\n", "min_refit_agreement", r"must be from 0 to num_refits \(3\), got 4"),
+    ("delta: -0.1\n", "delta", "delta must be a number >= 0"),
+    ("delta: big\n", "delta", "delta must be a number >= 0"),
+    ("delta: .nan\n", "delta", "delta must be a number >= 0"),
+    ("decision: bh\n", "decision", r"unknown decision 'bh' \(one of effect, move\)"),
+    ("num_refits: 3\nmin_refit_agreement: 4\n", "min_refit_agreement", r"min_refit_agreement must be a whole number from 0 to num_refits \(3\), got 4"),
 ])
 def test_bad_decision_keys_name_the_file_and_key(tmp_path, text, key, message):
     "A bad delta, an unknown decision and a min_refit_agreement above num_refits: one line naming the file and the key."
@@ -203,7 +203,7 @@ def test_bad_decision_keys_name_the_file_and_key(tmp_path, text, key, message):
 
 def test_bad_bayes_probability_unit(tmp_path):
     bayes = KS_TASK.replace("identify_associations_ks", "identify_associations_bayes")
-    with pytest.raises(ConfigError, match=r"'probability_unit': must be one of auto, refits, samples"):
+    with pytest.raises(ConfigError, match=r"'probability_unit': unknown probability unit 'cells' \(one of auto, refits, samples\)"):
         load_task_config(write(tmp_path, bayes + "probability_unit: cells\n"))
     assert load_task_config(write(tmp_path, bayes + "probability_unit: samples\n")).probability_unit == "samples"
 

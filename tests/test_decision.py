@@ -72,11 +72,14 @@ def test_planted_pairs_are_called_and_written(tmp_path):
     with pytest.raises(ValueError, match=r"min_refit_agreement must be a whole number from 0 to num_refits \(4\)"):
         identify_associations(data, "bayes", "a", "plus_std", cfg, tr, num_refits=4, models_dir=tmp_path / "models",
                               quiet=True, decision=CallSettings(min_refit_agreement=5))
+    with pytest.raises(ValueError, match=r"whole number from 0 to num_refits \(4\), got 'two'"):
+        identify_associations(data, "bayes", "a", "plus_std", cfg, tr, num_refits=4, models_dir=tmp_path / "models",
+                              quiet=True, decision=CallSettings(min_refit_agreement="two"))
 
 
 @pytest.mark.parametrize("bad, message", [
     (dict(decision="bh"), "unknown decision 'bh'"), (dict(delta=-1.0), "delta must be a number >= 0"),
-    (dict(delta="auto"), "delta must be a number >= 0"), (dict(probability_unit="cells"), "unknown probability unit"),
+    (dict(delta="big"), "delta must be a number >= 0"), (dict(probability_unit="cells"), "unknown probability unit"),
 ])
 def test_call_settings_refuse_bad_values(bad, message):
     with pytest.raises(ValueError, match=message):

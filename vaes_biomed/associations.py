@@ -24,7 +24,7 @@ from .data import MultiOmicsData
 from .model import ModelConfig, VAE, layout_of, model_inputs
 from .training import TrainingConfig, TrainedVAE, fit_vae, load_ensemble, resolve_device, save_ensemble
 from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
-from .decision import (PROBABILITY_UNITS, bh_qvalues, check_decision, check_min_refit_agreement, effect_interval,
+from .decision import (CallSettings, bh_qvalues, check_min_refit_agreement, effect_interval,
                                   estimate_delta, exceedance_counts, ks_pvalue, posterior_fdr, probability_unit,
                                   refit_agreement, refit_probability, sample_probability)
 
@@ -36,8 +36,7 @@ __all__ = ['STATISTIC_ROWS', 'STATISTICS', 'TIDY_COLUMNS', 'METHODS', 'DECODINGS
            'ttest_pvalues', 'latent_locations', 'bayes_table', 'ks_table', 'ttest_table', 'significant_associations',
            'PairCalls', 'bayes_effect_calls', 'ks_effect_calls', 'ttest_effect_calls', 'move_calls', 'original_units',
            'tidy_associations', 'move_layout', 'ks_quality', 'cumulative_histogram', 'plot_input_vs_reconstruction',
-           'plot_ks_cumulative', 'plot_reconstruction_movement', 'AssociationResult', 'CallSettings',
-           'identify_associations']
+           'plot_ks_cumulative', 'plot_reconstruction_movement', 'AssociationResult', 'identify_associations']
 
 # %% ../nbs/05_associations.ipynb #c007
 def continuous_targets(data: MultiOmicsData) -> pd.DataFrame:
@@ -165,6 +164,10 @@ def target_scale(data: MultiOmicsData) -> np.ndarray:
     sd = np.nanstd(np.concatenate([ds.values for ds in data.continuous], axis=1), axis=0)
     return np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
 
+def _mean_change(change: Tensor, valid: Tensor, scale: Tensor) -> np.ndarray:
+    "K x p x C mean change over the counted samples (`valid`: p x N x C), in SD units of each target."
+    return ((change * valid).sum(2) / valid.sum(1).clamp(min=1) / scale).cpu().numpy()
+
 @dataclass
 class PairChanges:
     "How far each perturbation moved each target, in SD units of the target's input (`target_scale`)."
@@ -203,7 +206,7 @@ def perturbation_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: P
         if "changes" in statistics:
             n = valid.sum(1)                                            # p x C
             counted[f] = n.cpu().numpy()
-            means[:, f] = ((change * valid).sum(2) / n.clamp(min=1) / scale).cpu().numpy()   # SD units
+            means[:, f] = _mean_change(change, valid, scale)
             if exceed is not None:
                 scaled = torch.where(valid, change / scale, 0.0)       # K x p x N x C, SD units, uncounted 0
                 cells = scaled.permute(1, 3, 0, 2).reshape(scaled.shape[1], C, -1)   # p x C x (K N)
@@ -250,7 +253,7 @@ def ttest_statistics(model: VAE, x: Tensor, data: MultiOmicsData, plan: Perturba
         change = r.recon - base[:, None]                                # K x p x N x C
         out[:, r.features] = paired_ttest(change.transpose(2, 3).cpu(), noise[:, None].transpose(2, 3).cpu(),
                                           valid.transpose(1, 2).cpu())
-        means[:, r.features] = (torch.where(valid, change / scale, 0.0).sum(2) / valid.sum(1).clamp(min=1)).cpu().numpy()
+        means[:, r.features] = _mean_change(change, valid, scale)
     return out, means
 
 def ttest_pvalues(model: VAE, x: Tensor, data: MultiOmicsData, plan: PerturbationPlan, n_noise: int = 10,
@@ -392,9 +395,8 @@ def bayes_effect_calls(changes: PairChanges, delta: float, excluded: np.ndarray,
 def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded: np.ndarray,
                     sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
     "KS with a floor: MOVE's per-pair KS threshold (p = 2 exp(-n D^2) <= alpha), and the mean change must reach delta."
-    # Benjamini-Hochberg over all pairs was measured too: it calls no more true pairs at the same realised FDR
-    # (tutorial set, 24 refits: 21 calls at precision 0.95 against 23 at 0.96) and nothing at all on small sets,
-    # where the KS p-value of two reconstructions of the same samples is far from valid; the floor holds the FDR
+    # no correction over pairs: the KS p-value of two reconstructions of the same samples is not a valid p-value
+    # (the samples are paired, not independent), so correcting it means little; the floor holds the FDR
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         med = np.nanmedian(ks, axis=0)
@@ -407,12 +409,11 @@ def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded
                      interval, agree, ks.shape[0], p, floor, excluded, (p <= sig_threshold) & floor & ~excluded,
                      p_value=p, statistic=med)
 
-def ttest_effect_calls(pvalues: dict, refit_means: dict, delta: float, excluded: np.ndarray,
+def ttest_effect_calls(pvalues: dict, refit_means: np.ndarray, delta: float, excluded: np.ndarray,
                        sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
-    "t-test with a floor: the median p over refits and latent sizes, Benjamini-Hochberg over all pairs, and the mean change must reach delta."
-    stacked = np.concatenate([np.asarray(p) for p in pvalues.values()])
-    m = np.mean([np.asarray(v) for v in refit_means.values()], axis=0)      # per refit, averaged over latent sizes
-    p = np.median(stacked, axis=0)
+    "t-test with a floor: the median p over refits and latent sizes, Benjamini-Hochberg over all pairs, and the mean change (K x P x C, per refit) must reach delta."
+    p = np.median(np.concatenate([np.asarray(v) for v in pvalues.values()]), axis=0)
+    m = np.asarray(refit_means)
     effect, interval, agree = _effects(m, delta)
     floor = (np.abs(effect) >= delta) & (agree >= min_refit_agreement)
     q = bh_qvalues(p, excluded)
@@ -598,23 +599,6 @@ def _ks_figures(data, plan, model, x, table, pairs, folder: Path, draws: dict | 
             path = folder / f"{kind}_{stem}.png"; fig.savefig(path, dpi=110); plt.close(fig); written.append(str(path))
     return written
 
-@dataclass
-class CallSettings:
-    "How pairs become calls: the decision rule, its effect-size floor δ and how many refits must agree."
-    decision: str = "effect"                 # 'effect' (default) or 'move' (MOVE's own rule, for comparison)
-    delta: float | None = None               # SD units of the target; None: estimated from the data (`estimate_delta`)
-    min_refit_agreement: int = 0             # refits that must move a pair by at least δ in its direction
-    probability_unit: str = "auto"           # Bayes: 'refits', 'samples', or 'auto' (refits from 3 refits on)
-
-    def __post_init__(self):
-        self.decision = check_decision(self.decision)
-        if self.delta is not None:
-            if isinstance(self.delta, bool) or not isinstance(self.delta, (int, float)) or not math.isfinite(self.delta) or self.delta < 0:
-                raise ValueError(f"delta must be a number >= 0 (SD units) or None for the data's own, got {self.delta!r}")
-            self.delta = float(self.delta)
-        if self.probability_unit not in PROBABILITY_UNITS:
-            raise ValueError(f"unknown probability unit '{self.probability_unit}' (one of {', '.join(PROBABILITY_UNITS)})")
-
 def _call_settings(decision) -> CallSettings:
     return decision if isinstance(decision, CallSettings) else CallSettings(decision=decision)
 
@@ -663,7 +647,7 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
         if settings.decision == "move":
             calls = move_calls(ttest_table(plan, targets, pvals, sig_threshold), "ttest", all_means, excluded, data.n_samples)
         else:
-            calls = ttest_effect_calls(pvals, means, delta, excluded, sig_threshold, agree)
+            calls = ttest_effect_calls(pvals, all_means, delta, excluded, sig_threshold, agree)
     else:
         t = fit(model_config)
         loc = latent_locations(t.model, t.x, plan)

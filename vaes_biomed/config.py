@@ -9,14 +9,13 @@ __all__ = ['TASK_TYPES', 'MODEL_DEFAULTS', 'TRAINING_DEFAULTS', 'CONFIG_SETS', '
 
 # %% ../nbs/09_config.ipynb #c002
 import copy
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .data import DataConfig, DataError, DatasetSpec
-from .decision import DECISIONS, PROBABILITY_UNITS
+from .decision import check_decision, check_delta, check_min_refit_agreement, check_probability_unit
 from .model import ModelConfig
 from .training import TrainingConfig
 from .tuning import GRID_KEYS
@@ -254,23 +253,14 @@ def load_task_config(path_or_dict, overrides: list[str] | None = None, name: str
 
 # %% ../nbs/09_config.ipynb #c018
 def _validate_decision(cfg: TaskConfig) -> None:
-    "The association decision keys: `decision`, `delta`, `min_refit_agreement`, `probability_unit`."
+    "The association decision keys (`decision`, `delta`, `min_refit_agreement`, `probability_unit`), checked as `CallSettings` checks them."
     src, o = cfg.source, cfg.options
-    if str(o["decision"]).lower() not in DECISIONS:
-        raise _err(src, "decision", f"must be 'effect' (an effect-size floor, the default) or 'move' (MOVE's rule), got {o['decision']!r}")
-    o["decision"] = str(o["decision"]).lower()
-    d = o["delta"]
-    if isinstance(d, str) and d.strip().lower() == "auto": d = None
-    if d is not None:
-        if isinstance(d, bool) or not isinstance(d, (int, float)) or not math.isfinite(d) or d < 0:
-            raise _err(src, "delta", f"must be a number >= 0 (SD units of the target) or 'auto', got {d!r}")
-        d = float(d)
-    o["delta"] = d
-    k, n = o["min_refit_agreement"], o["num_refits"]
-    if k < 0 or k > n:
-        raise _err(src, "min_refit_agreement", f"must be from 0 to num_refits ({n}), got {k}")
-    if "probability_unit" in o and o["probability_unit"] not in PROBABILITY_UNITS:
-        raise _err(src, "probability_unit", f"must be one of {', '.join(PROBABILITY_UNITS)}, got {o['probability_unit']!r}")
+    checks = [("decision", check_decision), ("delta", check_delta),
+              ("min_refit_agreement", lambda k: check_min_refit_agreement(k, o["num_refits"]))]
+    if "probability_unit" in o: checks.append(("probability_unit", check_probability_unit))
+    for key, check in checks:
+        try: o[key] = check(o[key])
+        except ValueError as e: raise _err(src, key, str(e)) from None
 
 def validate_task_config(cfg: TaskConfig) -> None:
     "Check the settings that MOVE would only trip over mid-run; ConfigError naming the key."

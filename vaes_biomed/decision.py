@@ -6,15 +6,18 @@
 from __future__ import annotations
 
 import math
+import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 # %% auto #0
 __all__ = ['DECISIONS', 'DELTA_FLOOR', 'DELTA_COEF', 'DELTA_RULES', 'MIN_PAIRS_FOR_UNIVERSAL', 'PROBABILITY_UNITS',
-           'MIN_REFITS_FOR_REFIT_UNIT', 'check_decision', 'estimate_delta', 'probability_unit', 'refit_probability',
-           'exceedance_counts', 'sample_probability', 'posterior_fdr', 'bh_qvalues', 'refit_agreement',
-           'effect_interval', 'check_min_refit_agreement', 'ks_pvalue']
+           'MIN_REFITS_FOR_REFIT_UNIT', 'check_decision', 'estimate_delta', 'check_probability_unit',
+           'probability_unit', 'refit_probability', 'exceedance_counts', 'sample_probability', 'posterior_fdr',
+           'bh_qvalues', 'refit_agreement', 'effect_interval', 'check_min_refit_agreement', 'check_delta',
+           'CallSettings', 'ks_pvalue']
 
 # %% ../nbs/04a_decision.ipynb #d05
 DECISIONS = ("effect", "move")
@@ -51,10 +54,14 @@ def estimate_delta(mean_changes, floor: float = DELTA_FLOOR, rule: str = "auto",
 PROBABILITY_UNITS = ("auto", "refits", "samples")
 MIN_REFITS_FOR_REFIT_UNIT = 3
 
+def check_probability_unit(unit: str) -> str:
+    "The Bayes probability unit, or a ValueError listing the allowed ones."
+    if unit not in PROBABILITY_UNITS: raise ValueError(f"unknown probability unit '{unit}' (one of {', '.join(PROBABILITY_UNITS)})")
+    return unit
+
 def probability_unit(unit: str, n_refits: int) -> str:
     "The unit the probability is computed over: 'refits' or 'samples' ('auto': refits from 3 refits on)."
-    if unit not in PROBABILITY_UNITS: raise ValueError(f"unknown probability unit '{unit}' (one of {', '.join(PROBABILITY_UNITS)})")
-    if unit == "auto": return "refits" if n_refits >= MIN_REFITS_FOR_REFIT_UNIT else "samples"
+    if check_probability_unit(unit) == "auto": return "refits" if n_refits >= MIN_REFITS_FOR_REFIT_UNIT else "samples"
     if unit == "refits" and n_refits < 2: raise ValueError("the 'refits' unit needs at least 2 refits")
     return unit
 
@@ -123,13 +130,35 @@ def effect_interval(values, level: float = 0.95, axis: int = 0) -> tuple[np.ndar
     with np.errstate(invalid="ignore"):
         return tuple(np.nanquantile(np.asarray(values, dtype=float), [lo, 1 - lo], axis=axis))
 
-def check_min_refit_agreement(k: int, n_refits: int) -> int:
+def check_min_refit_agreement(k, n_refits: int) -> int:
     "`min_refit_agreement` as an int in 0..n_refits, or a ValueError."
-    if isinstance(k, bool) or int(k) != k or not 0 <= int(k) <= n_refits:
+    ok = isinstance(k, numbers.Integral) and not isinstance(k, bool) or isinstance(k, float) and k.is_integer()
+    if not ok or not 0 <= int(k) <= n_refits:
         raise ValueError(f"min_refit_agreement must be a whole number from 0 to num_refits ({n_refits}), got {k!r}")
     return int(k)
 
 # %% ../nbs/04a_decision.ipynb #d23
+def check_delta(delta):
+    "δ as a float >= 0, or None for 'estimate it from the data' (also 'auto'); a ValueError otherwise."
+    if delta is None or isinstance(delta, str) and delta.strip().lower() == "auto": return None
+    if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not math.isfinite(delta) or delta < 0:
+        raise ValueError(f"delta must be a number >= 0 (SD units of the target) or 'auto', got {delta!r}")
+    return float(delta)
+
+@dataclass
+class CallSettings:
+    "How pairs become calls: the decision rule, its effect-size floor δ and how many refits must agree."
+    decision: str = "effect"                 # 'effect' (default) or 'move' (MOVE's own rule, for comparison)
+    delta: float | None = None               # SD units of the target; None: estimated from the data (`estimate_delta`)
+    min_refit_agreement: int = 0             # refits that must move a pair by at least δ in its direction
+    probability_unit: str = "auto"           # Bayes: 'refits', 'samples', or 'auto' (refits from 3 refits on)
+
+    def __post_init__(self):
+        self.decision = check_decision(self.decision)
+        self.delta = check_delta(self.delta)
+        self.probability_unit = check_probability_unit(self.probability_unit)
+
+# %% ../nbs/04a_decision.ipynb #d26
 def ks_pvalue(ks, n) -> np.ndarray:
     "Asymptotic p-value of a two-sample KS distance between two samples of `n` each: min(1, 2 exp(-n D^2))."
     d, n = np.asarray(ks, dtype=float), np.asarray(n, dtype=float)
