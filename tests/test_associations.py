@@ -8,7 +8,8 @@ import torch
 from scipy import stats
 
 from vaes_biomed.associations import (bayes_table, continuous_targets, expected_fdr, fdr_cutoff, identify_associations,
-                                      ks_table, paired_ttest, refit_ensemble, signed_ks, ttest_table)
+                                      ks_table, paired_ttest, signed_ks, ttest_table)
+from vaes_biomed.training import load_or_train_ensemble
 from vaes_biomed.data import DatasetSpec, encode_datasets
 from vaes_biomed.model import ModelConfig
 from vaes_biomed.perturb import perturbation_plan
@@ -117,27 +118,27 @@ def test_unknown_plot_pair_names_the_feature(data, tmp_path):
 
 
 def test_saved_refits_reused_and_changed_shape_retrained(data, tmp_path):
-    first = refit_ensemble(data, MCFG, TCFG, num_refits=2, models_dir=tmp_path, quiet=True)
+    first = load_or_train_ensemble(data, MCFG, TCFG, n_refits=2, path=tmp_path, quiet=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        again = refit_ensemble(data, MCFG, TCFG, num_refits=2, models_dir=tmp_path, quiet=True)
+        again = load_or_train_ensemble(data, MCFG, TCFG, n_refits=2, path=tmp_path, quiet=True)
     assert all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), again.model.state_dict().values()))
     with pytest.warns(UserWarning, match="seeds"):
-        third = refit_ensemble(data, MCFG, TCFG, num_refits=3, models_dir=tmp_path, quiet=True)
+        third = load_or_train_ensemble(data, MCFG, TCFG, n_refits=3, path=tmp_path, quiet=True)
     assert third.model.n_members == 3
 
 
 def test_rerun_on_changed_data_retrains(data, tmp_path):
-    refit_ensemble(data, MCFG, TCFG, num_refits=1, models_dir=tmp_path, quiet=True)
+    load_or_train_ensemble(data, MCFG, TCFG, n_refits=1, path=tmp_path, quiet=True)
     with pytest.warns(UserWarning, match="data"):
-        refit_ensemble(data.subset(np.arange(50)), MCFG, TCFG, num_refits=1, models_dir=tmp_path, quiet=True)
+        load_or_train_ensemble(data.subset(np.arange(50)), MCFG, TCFG, n_refits=1, path=tmp_path, quiet=True)
 
 
 @pytest.mark.parametrize("method", ["bayes", "ks"])
 def test_statistics_do_not_depend_on_the_pass_size(data, method):
     "One perturbed feature per pass and all of them in one pass give the same statistics (the chunking bounds memory only)."
     from vaes_biomed.associations import bayes_probabilities, ks_statistics
-    fit = refit_ensemble(data, MCFG, TCFG, num_refits=3, quiet=True)
+    fit = load_or_train_ensemble(data, MCFG, TCFG, n_refits=3, quiet=True)
     plan = perturbation_plan(data, "rna", "plus_std")
     fn = bayes_probabilities if method == "bayes" else ks_statistics
     one = fn(fit.model, fit.x, data, plan, max_rows=1)
@@ -149,7 +150,7 @@ def test_statistics_do_not_depend_on_the_pass_size(data, method):
 def test_bayes_with_sampled_decoding_is_seeded_and_differs_from_the_means(data):
     "MOVE's sampled decoding: the same generator seed gives the same probabilities; the latent means give others."
     from vaes_biomed.associations import bayes_probabilities
-    fit = refit_ensemble(data, MCFG, TCFG, num_refits=2, quiet=True)
+    fit = load_or_train_ensemble(data, MCFG, TCFG, n_refits=2, quiet=True)
     plan = perturbation_plan(data, "rna", "plus_std")
     draw = lambda s: bayes_probabilities(fit.model, fit.x, data, plan, sample=True, generator=torch.Generator().manual_seed(s))
     np.testing.assert_array_equal(draw(0), draw(0))

@@ -2,7 +2,8 @@
 import pandas as pd
 import pytest
 
-from vaes_biomed.cli import init_project, main, run_command
+from vaes_biomed.cli import main
+from vaes_biomed.tasks import init_project, run_command
 from vaes_biomed.config import CONFIG_SETS, ConfigError, load_data_config, load_task_config
 
 FAST = ["task.training_loop.num_epochs=1", "task.training_loop.kld_warmup_steps=[]",
@@ -39,7 +40,7 @@ def error_line(capsys, project, monkeypatch, *args):
 def test_unknown_task_type(project, capsys, monkeypatch):
     (project / "config" / "task" / "bad_type.yaml").write_text("defaults:\n  - identify_everything\n")
     err = error_line(capsys, project, monkeypatch, "task=bad_type", "data=tutorial")
-    assert "bad_type.yaml: 'defaults': no task type found" in err
+    assert "bad_type.yaml: 'defaults': no task type in 'identify_everything'" in err
 
 
 def test_unknown_dataset(project, capsys, monkeypatch):
@@ -141,7 +142,8 @@ def amsc_project(tmp_path_factory):
 
 def test_init_amsc_writes_a_runnable_project(amsc_project):
     folder, out = amsc_project
-    assert set(out) == set(CONFIG_SETS["amsc"]["task"]) | {"data_config", "ground_truth", "raw"}
+    assert set(out) == set(CONFIG_SETS["amsc"]["task"]) | {"data_config", "ground_truth", "raw", "kept"}
+    assert out["kept"] == []
     assert out["ground_truth"] == folder / "raw" / "amsc_truth.tsv" and out["ground_truth"].is_file()
     assert {"matched", "variants", "prs", "truth"} <= set(out["raw"])
     cfg = load_data_config(out["data_config"], base_dir=folder)

@@ -107,7 +107,7 @@ def test_missing_config_file(tmp_path):
 
 
 # --- task configs -------------------------------------------------------------------------------------
-from vaes_biomed.config import ConfigError, load_task_config, CONFIG_SETS, training_settings, model_settings
+from vaes_biomed.config import ConfigError, load_task_config, CONFIG_SETS
 
 KS_TASK = """
 defaults:
@@ -155,15 +155,15 @@ def test_task_type_from_defaults_with_or_without_schema():
     for name in ("identify_associations_bayes", "identify_associations_bayes_schema"):
         cfg = load_task_config({"defaults": [name], "target_dataset": "d", "target_value": "1"})
         assert cfg.type == "identify_associations_bayes"
-    with pytest.raises(ConfigError, match="no task type found"):
+    with pytest.raises(ConfigError, match=r"no task type in 'base_data'"):
         load_task_config({"defaults": ["base_data"]})
 
 
 def test_overrides_and_move_interpolations(tmp_path):
     p = write(tmp_path, KS_TASK)
     cfg = load_task_config(p, ["task.model.cuda=true", "task.batch_size=16", "task.num_refits=2"])
-    assert cfg.model["cuda"] is True and cfg.batch_size == 16 and cfg.num_refits == 2
-    assert training_settings(cfg).batch_size == 16 and model_settings(cfg).num_latent == 3
+    assert cfg.cuda is True and cfg.training.batch_size == 16 and cfg.num_refits == 2
+    assert cfg.model.num_latent == 3
     with pytest.raises(ConfigError, match="expected key=value"):
         load_task_config(p, ["task.num_refits"])
 

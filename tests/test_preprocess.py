@@ -456,13 +456,13 @@ def test_preprocess_output_encodes(project):
 def test_quick_shrinks_task_configs_only(project, raw, tmp_path):
     folder, res = project
     quick = load_task_config(res['task_configs']['amsc__id_assoc_bayes_ffa'])
-    assert (quick.num_refits, quick.training_loop['num_epochs']) == (3, 20)
+    assert (quick.num_refits, quick.training.num_epochs) == (3, 20)
     assert load_task_config(res['task_configs']['amsc__tune_stability']).num_refits == 2
     assert yaml.safe_load(res['task_configs']['amsc__tune_reconstruction'].read_text())['grid'] == \
         CONFIG_SETS['amsc']['task']['amsc__tune_reconstruction']['grid']
     full = quiet(preprocess_amsc, raw, tmp_path, quick=False)
     t = load_task_config(full['task_configs']['amsc__id_assoc_bayes_ffa'])
-    assert (t.num_refits, t.training_loop['num_epochs'], t.model['num_hidden'], t.model['num_latent']) == (24, 300, [500], 50)
+    assert (t.num_refits, t.training.num_epochs, t.model.num_hidden, t.model.num_latent) == (24, 300, [500], 50)
     for name in DATASETS:                            # the data do not depend on quick
         assert full[name].read_bytes() == res[name].read_bytes()
 

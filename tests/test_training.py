@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from vaes_biomed.model import VAE, VAELayout, ModelConfig
-from vaes_biomed.training import (TrainingConfig, train_vae, kld_weight_schedule, batch_size_schedule,
+from vaes_biomed.training import (TrainingConfig, _train_members, kld_weight_schedule, batch_size_schedule,
                                   resolve_device)
 
 
@@ -34,7 +34,7 @@ def test_same_seed_same_weights_different_seed_different():
     cfg = TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16, kld_warmup_steps=[2])
     def run(seeds):
         m = VAE(lay, MCFG, seeds=seeds)
-        train_vae(m, x, obs, cfg, device="cpu", quiet=True)
+        _train_members(m, x, obs, cfg, device="cpu", quiet=True)
         return m.state_dict()
     a, b, c = run([3, 4]), run([3, 4]), run([5, 4])
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -44,7 +44,7 @@ def test_same_seed_same_weights_different_seed_different():
 def test_history_has_every_epoch_and_member():
     lay, x, obs = toy()
     m = VAE(lay, MCFG, seeds=[0, 1, 2])
-    h = train_vae(m, x, obs, TrainingConfig(lr=1e-3, num_epochs=4, batch_size=16, batch_dilation_steps=[3]),
+    h = _train_members(m, x, obs, TrainingConfig(lr=1e-3, num_epochs=4, batch_size=16, batch_dilation_steps=[3]),
                   device="cpu", quiet=True)
     assert len(h) == 12 and set(h.member) == {0, 1, 2}
     assert h[h.epoch == 3].batch_size.unique().tolist() == [24]
@@ -55,13 +55,13 @@ def test_history_has_every_epoch_and_member():
 def test_batch_larger_than_data_is_an_error():
     lay, x, obs = toy(n=8)
     with pytest.raises(ValueError, match="batch_size 10 is larger than the 8 training samples"):
-        train_vae(VAE(lay, MCFG), x, obs, TrainingConfig(batch_size=10), device="cpu", quiet=True)
+        _train_members(VAE(lay, MCFG), x, obs, TrainingConfig(batch_size=10), device="cpu", quiet=True)
 
 
 def test_dilation_beyond_data_warns_and_caps():
     lay, x, obs = toy(n=30)
     with pytest.warns(UserWarning, match="capped at 30"):
-        h = train_vae(VAE(lay, MCFG), x, obs, TrainingConfig(num_epochs=3, batch_size=25, batch_dilation_steps=[2]),
+        h = _train_members(VAE(lay, MCFG), x, obs, TrainingConfig(num_epochs=3, batch_size=25, batch_dilation_steps=[2]),
                       device="cpu", quiet=True)
     assert h.batch_size.max() == 30
 
@@ -77,7 +77,7 @@ def test_early_stopping_stops_and_restores():
     lay, x, obs = toy(n=200)
     m = VAE(lay, MCFG, seeds=[0, 1])
     cfg = TrainingConfig(lr=5e-2, num_epochs=80, batch_size=20, early_stopping=True, patience=1)
-    h = train_vae(m, x, obs, cfg, device="cpu", quiet=True)
+    h = _train_members(m, x, obs, cfg, device="cpu", quiet=True)
     assert h.epoch.max() < 80
     for _, g in h.groupby("member"):
         assert g.epoch.max() == g.loc[g.val_total.idxmin(), "epoch"] + 2
@@ -91,10 +91,10 @@ def test_ensemble_members_equal_lone_runs_and_differ_from_each_other(dropout):
     cfg = TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16, batch_dilation_steps=[2], kld_warmup_steps=[2])
     seeds = [8, 9, 10, 11]
     ens = VAE(lay, mcfg, seeds=seeds)
-    train_vae(ens, x, obs, cfg, device="cpu", quiet=True)
+    _train_members(ens, x, obs, cfg, device="cpu", quiet=True)
     for k, s in enumerate(seeds):
         solo = VAE(lay, mcfg, seeds=[s])
-        train_vae(solo, x, obs, cfg, device="cpu", quiet=True)
+        _train_members(solo, x, obs, cfg, device="cpu", quiet=True)
         for name, t in solo.state_dict().items():
             torch.testing.assert_close(ens.state_dict()[name][k], t[0], atol=1e-5, rtol=1e-4)
     w = ens.state_dict()["out.weight"]
@@ -105,14 +105,49 @@ def test_ensemble_of_one_is_the_single_model():
     lay, x, obs = toy()
     cfg = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=16)
     a, b = VAE(lay, MCFG, seeds=5), VAE(lay, MCFG, seeds=[5])
-    ha, hb = (train_vae(m, x, obs, cfg, device="cpu", quiet=True) for m in (a, b))
+    ha, hb = (_train_members(m, x, obs, cfg, device="cpu", quiet=True) for m in (a, b))
     assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict())
     assert ha.total.tolist() == hb.total.tolist()
 
 
 def test_optimizer_reset_changes_the_run_only_after_the_first_epoch():
     lay, x, obs = toy()
-    run = lambda reset: train_vae(VAE(lay, MCFG, seeds=[1]), x, obs, TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16,
+    run = lambda reset: _train_members(VAE(lay, MCFG, seeds=[1]), x, obs, TrainingConfig(lr=1e-3, num_epochs=3, batch_size=16,
                                   optimizer_reset=reset), device="cpu", quiet=True).total.values
     one, fresh = run(False), run(True)
     assert one[0] == fresh[0] and abs(one[2] - fresh[2]) > 1e-6
+
+
+class _Planted:
+    "A pickle that runs code when unpickled: what an attacker could leave in a models folder."
+    def __init__(self, marker): self.marker = str(marker)
+    def __reduce__(self): return (open, (self.marker, "w"))
+
+
+def test_planted_pickle_in_models_folder_is_refused_not_run(tmp_path):
+    import pandas as pd
+    from vaes_biomed.data import DatasetSpec, encode_datasets
+    from vaes_biomed.training import load_or_train_ensemble
+    rng = np.random.default_rng(0)
+    ids = [f"s{i}" for i in range(40)]
+    data = encode_datasets({"con": pd.DataFrame(rng.normal(size=(40, 4)), index=ids)}, [DatasetSpec("con", "continuous")])
+    cfg = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=10, kld_warmup_steps=[], batch_dilation_steps=[])
+    marker = tmp_path / "code_ran"
+    models = tmp_path / "models"; models.mkdir()
+    torch.save({"format": 2, "payload": _Planted(marker)}, models / "refits_latent2.pt")   # a pickle with a code hook
+    with pytest.warns(UserWarning, match="cannot be read as a saved model"):
+        fit = load_or_train_ensemble(data, MCFG, cfg, n_refits=1, path=models, quiet=True)
+    assert not marker.exists()                                   # nothing ran
+    assert not fit.reused and fit.history.epoch.max() == 2       # retrained instead
+    again = load_or_train_ensemble(data, MCFG, cfg, n_refits=1, path=models, quiet=True)
+    assert again.reused                                          # and the retrained file is a plain one that loads
+
+
+def test_saved_ensemble_loads_with_weights_only(tmp_path):
+    from vaes_biomed.training import save_ensemble
+    import pandas as pd
+    lay = VAELayout(cat_shapes=[(1, 2)], con_sizes=[3])
+    p = save_ensemble(VAE(lay, MCFG, seeds=[0, 1]), tmp_path / "m.pt", pd.DataFrame(dict(epoch=[1], total=[0.5])),
+                      meta=dict(training=dict(lr=1e-3, kld_warmup_steps=[1, 2]), data="abc"))
+    saved = torch.load(p, weights_only=True)                     # no code allowed, and none needed
+    assert saved["format"] == 2 and saved["history"]["total"] == [0.5]

@@ -20,23 +20,24 @@ from scipy import stats
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from .settings import DECODINGS, METHODS
 from .data import MultiOmicsData
 from .model import ModelConfig, VAE, layout_of, model_inputs
-from .training import TrainingConfig, TrainedVAE, fit_vae, load_ensemble, resolve_device, save_ensemble
+from .training import TrainingConfig, TrainedVAE, load_or_train_ensemble, resolve_device
 from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
 from .decision import (CallSettings, bh_qvalues, check_min_refit_agreement, effect_interval,
                                   estimate_delta, exceedance_counts, ks_pvalue, posterior_fdr, probability_unit,
                                   refit_agreement, refit_probability, sample_probability)
 
 # %% auto #0
-__all__ = ['STATISTIC_ROWS', 'STATISTICS', 'TIDY_COLUMNS', 'METHODS', 'DECODINGS', 'continuous_targets', 'nan_mask', 'self_pairs',
-           'valid_samples', 'signed_ks', 'ks_threshold', 'bayes_probability', 'bayes_k', 'expected_fdr', 'fdr_cutoff',
-           'paired_ttest', 'data_fingerprint', 'refit_ensemble', 'target_scale', 'PairChanges',
-           'perturbation_statistics', 'bayes_probabilities', 'ks_statistics', 'pair_changes', 'ttest_statistics',
-           'ttest_pvalues', 'latent_locations', 'bayes_table', 'ks_table', 'ttest_table', 'significant_associations',
-           'PairCalls', 'bayes_effect_calls', 'ks_effect_calls', 'ttest_effect_calls', 'move_calls', 'original_units',
-           'tidy_associations', 'move_layout', 'ks_quality', 'cumulative_histogram', 'plot_input_vs_reconstruction',
-           'plot_ks_cumulative', 'plot_reconstruction_movement', 'AssociationResult', 'identify_associations']
+__all__ = ['STATISTIC_ROWS', 'STATISTICS', 'TIDY_COLUMNS', 'continuous_targets', 'nan_mask', 'self_pairs', 'valid_samples',
+           'signed_ks', 'ks_threshold', 'bayes_probability', 'bayes_k', 'expected_fdr', 'fdr_cutoff', 'paired_ttest',
+           'target_scale', 'PairChanges', 'perturbation_statistics', 'bayes_probabilities', 'ks_statistics',
+           'pair_changes', 'ttest_statistics', 'ttest_pvalues', 'latent_locations', 'bayes_table', 'ks_table',
+           'ttest_table', 'significant_associations', 'PairCalls', 'bayes_effect_calls', 'ks_effect_calls',
+           'ttest_effect_calls', 'move_calls', 'original_units', 'tidy_associations', 'move_layout', 'ks_quality',
+           'cumulative_histogram', 'plot_input_vs_reconstruction', 'plot_ks_cumulative', 'plot_reconstruction_movement',
+           'AssociationResult', 'identify_associations']
 
 # %% ../nbs/05_associations.ipynb #c007
 def continuous_targets(data: MultiOmicsData) -> pd.DataFrame:
@@ -47,7 +48,7 @@ def continuous_targets(data: MultiOmicsData) -> pd.DataFrame:
 
 def nan_mask(data: MultiOmicsData) -> np.ndarray:
     "N x C mask of missing continuous inputs (left out of every comparison)."
-    return np.concatenate([ds.missing for ds in data.continuous], axis=1)
+    return np.isnan(data.continuous_values())
 
 def self_pairs(plan: PerturbationPlan, n_targets: int) -> np.ndarray:
     "P x C mask of self-associations (the perturbed feature as its own target)."
@@ -125,30 +126,6 @@ def paired_ttest(change: Tensor, noise: Tensor, valid: Tensor | None = None) -> 
         p = 2 * stats.t.sf(np.abs(t), (n - 1).clamp(min=1).numpy())
     return np.where(np.isfinite(p) & (n.numpy() > 1), p, 1.0)
 
-# %% ../nbs/05_associations.ipynb #c022
-def data_fingerprint(x: Tensor, observed: Tensor) -> str:
-    "A short hash of the model inputs, so saved refits are reused only for the same data."
-    h = hashlib.sha1(x.detach().cpu().numpy().tobytes())
-    h.update(observed.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
-
-def refit_ensemble(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
-                   num_refits: int = 1, seed: int = 0, models_dir=None, device=None, quiet: bool = False,
-                   path=None) -> TrainedVAE:
-    "Train `num_refits` VAEs as one ensemble, or reload them from `path` (default `models_dir/refits_latent{L}.pt`) when they match."
-    if num_refits < 1: raise ValueError(f"num_refits must be >= 1, got {num_refits}")
-    device = resolve_device(device)
-    x, observed = model_inputs(data, device)
-    seeds = [seed + i for i in range(num_refits)]
-    meta = dict(training=asdict(training_config), data=data_fingerprint(x, observed))
-    if path is None and models_dir is not None: path = Path(models_dir) / f"refits_latent{model_config.num_latent}.pt"
-    if path is not None:
-        saved = load_ensemble(path, layout_of(data), model_config, seeds, device=device, meta=meta)
-        if saved is not None: return TrainedVAE(saved.model, saved.history, x, observed, reused=True)
-    trained = fit_vae(data, model_config, training_config, seeds=seeds, device=device, quiet=quiet)
-    if path is not None: save_ensemble(trained.model, path, trained.history, meta=meta)
-    return trained
-
 # %% ../nbs/05_associations.ipynb #c025
 def _masks(data: MultiOmicsData, plan: PerturbationPlan, device) -> tuple[Tensor, Tensor]:
     return (torch.as_tensor(nan_mask(data), device=device), torch.as_tensor(plan.feature_mask, device=device))
@@ -161,7 +138,7 @@ STATISTICS = ("bayes_move", "ks", "changes")
 
 def target_scale(data: MultiOmicsData) -> np.ndarray:
     "Each continuous target's standard deviation over its observed samples, in model units (the unit of effects)."
-    sd = np.nanstd(np.concatenate([ds.values for ds in data.continuous], axis=1), axis=0)
+    sd = np.nanstd(data.continuous_values(), axis=0)
     return np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
 
 def _mean_change(change: Tensor, valid: Tensor, scale: Tensor) -> np.ndarray:
@@ -495,7 +472,7 @@ def _polyfit2(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def ks_quality(data: MultiOmicsData, recon: np.ndarray) -> pd.DataFrame:
     "Per target: Pearson r and linear polyfit coefficient of baseline reconstruction (`K x N x C`) on input, mean over refits."
-    con = np.concatenate([ds.values for ds in data.continuous], axis=1)          # N x C, NaN missing
+    con = data.continuous_values()                                               # N x C, NaN missing
     obs = ~np.isnan(con)
     x = np.broadcast_to(np.nan_to_num(con).T, recon.shape[:1] + con.T.shape)    # K x C x N
     y, w = np.transpose(recon, (0, 2, 1)).astype(float), np.broadcast_to(obs.T, x.shape).astype(float)
@@ -551,9 +528,6 @@ def plot_reconstruction_movement(inputs: np.ndarray, baseline: np.ndarray, pertu
     return fig
 
 # %% ../nbs/05_associations.ipynb #c052
-METHODS = ("bayes", "ttest", "ks")
-DECODINGS = ("mean", "sampled")   # how Bayes and KS decode: the latent means, or one sampled z per pass (MOVE)
-
 @dataclass
 class AssociationResult:
     "What `identify_associations` found and wrote."
@@ -578,7 +552,7 @@ def _ks_figures(data, plan, model, x, table, pairs, folder: Path, draws: dict | 
     "The three KS figures of each (perturbed, target) pair in `pairs`, saved as PNG under `folder` (`draws`: `sample`, `generator`)."
     draws = draws or {}
     targets = continuous_targets(data)
-    con = np.concatenate([d.values for d in data.continuous], 1)
+    con = data.continuous_values()
     _, base = model_pass(model, x, **draws)
     written = []
     folder.mkdir(parents=True, exist_ok=True)
@@ -632,7 +606,7 @@ def identify_associations(data: MultiOmicsData, method: str, target_dataset: str
     if not len(targets): raise ValueError("associations need at least one continuous dataset to use as targets")
     out = Path(out_dir) if out_dir is not None else None
     if models_dir is None and out is not None: models_dir = out / "models"
-    fit = lambda cfg: refit_ensemble(data, cfg, training_config, num_refits, seed, models_dir, device, quiet)
+    fit = lambda cfg: load_or_train_ensemble(data, cfg, training_config, num_refits, seed, models_dir, device, quiet)
     qc = loc = None
     agree = settings.min_refit_agreement
     if method == "ttest":

@@ -10,7 +10,6 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 # %% auto #0
 __all__ = ['DECISIONS', 'DELTA_FLOOR', 'DELTA_COEF', 'DELTA_RULES', 'MIN_PAIRS_FOR_UNIVERSAL', 'PROBABILITY_UNITS',
@@ -73,6 +72,7 @@ def refit_probability(refit_means, delta: float) -> np.ndarray:
     mean, sd = m.mean(0), m.std(0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (np.abs(mean) - delta) / (sd / math.sqrt(K))
+    from scipy import stats   # here, not at the top: reading a config must not wait for scipy.stats
     p = stats.t.cdf(t, df=K - 1)
     p = np.where(sd > 0, p, (np.abs(mean) >= delta).astype(float))   # identical refits: all or nothing
     return np.where(np.isfinite(mean), p, np.nan)

@@ -14,14 +14,15 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .data import DataConfig, DatasetSpec
-from .model import ModelConfig
-from .training import TrainingConfig, resolve_device
+from .config import CONFIG_SETS, load_task_config
 from .evaluate import benchmark_summary
+from .settings import ModelConfig, TrainingConfig
+from .tasks import init_project, limit_threads, run_command
+from .training import resolve_device
 
 # %% auto #0
-__all__ = ['TUTORIAL_STEPS', 'quick_mode', 'tutorial_data_config', 'tutorial_latent_settings', 'quick_overrides',
-           'score_tutorial', 'run_demo', 'format_summary', 'main']
+__all__ = ['TUTORIAL_STEPS', 'quick_mode', 'quick_overrides', 'tutorial_latent_settings', 'score_tutorial', 'run_demo',
+           'format_summary', 'main']
 
 # %% ../nbs/10_demo.ipynb #c005
 def quick_mode() -> bool:
@@ -29,31 +30,19 @@ def quick_mode() -> bool:
     return os.environ.get("VAES_BIOMED_QUICK", "0").strip().lower() in ("1", "true", "yes")
 
 # %% ../nbs/10_demo.ipynb #c007
-def tutorial_data_config(folder: str | Path, project: str = "tutorial") -> DataConfig:
-    "The tutorial's MOVE data config for a project written under `folder`."
-    folder = Path(folder)
-    return DataConfig(raw_data_path=str(folder / "data"), interim_data_path=str(folder / "interim_data"),
-                      results_path=str(folder / "results"), sample_names=f"random.{project}.ids",
-                      categorical_inputs=[DatasetSpec(f"random.{project}.Categorical_{c}", "categorical") for c in "AB"],
-                      continuous_inputs=[DatasetSpec(f"random.{project}.Continuous_{c}", "continuous", log2=True, scale=True)
-                                         for c in "AB"])
+def quick_overrides(quick: bool) -> list[str]:
+    "Command-line overrides that make the tutorial tasks quick: a third of the epochs, each schedule step moved with them (none in full mode)."
+    if not quick: return []
+    t = CONFIG_SETS["tutorial"]["task"]["tutorial__latent"]["training_loop"]
+    third = lambda steps: "[" + ",".join(str(max(1, int(round(s / 3)))) for s in steps) + "]"
+    return [f"task.training_loop.num_epochs={int(round(t['num_epochs'] / 3))}",
+            f"task.training_loop.batch_dilation_steps={third(t['batch_dilation_steps'])}",
+            f"task.training_loop.kld_warmup_steps={third(t['kld_warmup_steps'])}"]
 
 def tutorial_latent_settings(quick: bool = False) -> tuple[ModelConfig, TrainingConfig]:
-    "Model and training settings of the tutorial's tasks (a third of the epochs in quick mode)."
-    f = 1 / 3 if quick else 1.0
-    ep = lambda steps: [max(1, int(round(s * f))) for s in steps]
-    model = ModelConfig(num_hidden=[15], num_latent=3, beta=1e-4, dropout=0.1)
-    train = TrainingConfig(lr=1e-4, num_epochs=int(round(300 * f)), batch_size=10, batch_dilation_steps=ep([100, 200]),
-                           kld_warmup_steps=ep([50, 100, 125, 150, 175, 200, 225, 250, 275]), patience=0)
-    return model, train
-
-def quick_overrides(quick: bool) -> list[str]:
-    "Command-line overrides that turn the tutorial tasks into their quick versions (none in full mode)."
-    if not quick: return []
-    t = tutorial_latent_settings(True)[1]
-    fmt = lambda xs: "[" + ",".join(map(str, xs)) + "]"
-    return [f"task.training_loop.num_epochs={t.num_epochs}", f"task.training_loop.batch_dilation_steps={fmt(t.batch_dilation_steps)}",
-            f"task.training_loop.kld_warmup_steps={fmt(t.kld_warmup_steps)}"]
+    "Model and training settings of the tutorial's tasks, read from the shipped tutorial config (`quick`: with `quick_overrides`)."
+    task = load_task_config(CONFIG_SETS["tutorial"]["task"]["tutorial__latent"], quick_overrides(quick), name="tutorial__latent")
+    return task.model, task.training
 
 # %% ../nbs/10_demo.ipynb #c012
 def score_tutorial(folder, method: str = "ks") -> pd.DataFrame:
@@ -70,7 +59,6 @@ TUTORIAL_STEPS = ("encode_data", "tutorial__latent", "tutorial__id_assoc_ks")
 def run_demo(out: str | Path = "demo", quick: bool | None = None, seed: int = 0, device: str | None = None,
              quiet: bool = False) -> dict:
     "Write the tutorial project under `out` and run its steps through the command; returns a summary dict."
-    from vaes_biomed.cli import init_project, run_command   # the command's own code path
     quick = quick_mode() if quick is None else quick
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -111,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
-    from vaes_biomed.cli import limit_threads
     limit_threads()
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg") and not os.environ.get("DISPLAY"):
         plt.switch_backend("Agg")  # headless: write files only

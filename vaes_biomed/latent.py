@@ -18,21 +18,19 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
+from .settings import REDUCERS
 from .data import EncodedDataset, MultiOmicsData, decode_continuous
 from .model import (VAE, ModelConfig, layout_of, model_inputs, project, reconstruct, split_output,
                                categorical_accuracy, continuous_cosine)
-from .training import TrainingConfig, fit_vae, resolve_device
-from .associations import refit_ensemble
+from .training import TrainingConfig, load_or_train_ensemble, resolve_device, train_ensemble
 from .plots import plot_loss_curve
 
 # %% auto #0
-__all__ = ['REDUCERS', 'reduce_2d', 'plot_embedding', 'score_arrays', 'reconstruction_scores', 'reconstruction_metrics',
+__all__ = ['reduce_2d', 'plot_embedding', 'score_arrays', 'reconstruction_scores', 'reconstruction_metrics',
            'plot_reconstruction_metrics', 'feature_columns', 'feature_importance', 'importance_ranking',
            'pool_rankings', 'input_values', 'plot_feature_importance', 'analyze_latent']
 
 # %% ../nbs/03_latent.ipynb #c007
-REDUCERS = ("umap", "t-sne", "pca")
-
 def _check_latent(z) -> np.ndarray:
     "`z` as a float N x L array with L >= 2 and no missing values, or a clear error."
     z = np.asarray(z, dtype=np.float64)
@@ -189,14 +187,9 @@ def plot_reconstruction_metrics(metrics: pd.DataFrame, member: int | None = 0) -
 
 # %% ../nbs/03_latent.ipynb #c024
 def feature_columns(data: MultiOmicsData) -> dict[str, np.ndarray]:
-    "Columns of each feature in the flat model input: per dataset an F x W array (W = classes, or 1)."
-    out, start = {}, 0
-    for ds in data.categorical:
-        f, c = ds.values.shape[1:]
-        out[ds.name] = start + np.arange(f)[:, None] * c + np.arange(c)[None, :]; start += f * c
-    for ds in data.continuous:
-        out[ds.name] = (start + np.arange(ds.n_features))[:, None]; start += ds.n_features
-    return out
+    "Columns of each feature in the flat model input: per dataset an F x W array (W = classes, or 1), from its `VAELayout`."
+    layout = layout_of(data)
+    return {ds.name: layout.flat_columns(ds.name) for ds in data.datasets}
 
 def feature_importance(model: VAE, data: MultiOmicsData, member: int = 0, max_rows: int = 250_000,
                        quiet: bool = True) -> dict[str, pd.DataFrame]:
@@ -337,7 +330,7 @@ def analyze_latent(data: MultiOmicsData, model_config: ModelConfig, training_con
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     model_path = out / "model.pt"
-    trained = refit_ensemble(data, model_config, training_config, n_refits, seed, device=device, quiet=quiet,
+    trained = load_or_train_ensemble(data, model_config, training_config, n_refits, seed, device=device, quiet=quiet,
                              path=model_path)
     x, observed, reused = trained.x, trained.observed, trained.reused
     files["model"] = str(model_path)

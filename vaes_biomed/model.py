@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,9 +14,11 @@ import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
 
+from .settings import ModelConfig
+
 # %% auto #0
-__all__ = ['VAELayout', 'layout_of', 'model_inputs', 'EnsembleLinear', 'EnsembleBatchNorm', 'ensemble_dropout', 'ModelConfig',
-           'VAE', 'vae_loss', 'TrainingPass', 'loss_targets', 'loss_and_grads', 'project', 'reconstruct',
+__all__ = ['VAELayout', 'layout_of', 'model_inputs', 'EnsembleLinear', 'EnsembleBatchNorm', 'ensemble_dropout', 'sample_z', 'VAE',
+           'vae_loss', 'TrainingPass', 'loss_targets', 'loss_and_grads', 'evaluating', 'project', 'reconstruct',
            'split_output', 'categorical_accuracy', 'continuous_cosine']
 
 # %% ../nbs/01_model.ipynb #c005
@@ -66,6 +69,23 @@ class VAELayout:
         con = [np.full(n, w / n) for n, w in zip(self.con_sizes, self.con_weights)]
         return (np.concatenate(cat) if cat else np.zeros(0)), (np.concatenate(con) if con else np.zeros(0))
 
+    def flat_columns(self, name: str) -> np.ndarray:
+        "F x W columns of each feature of dataset `name` in the flat input (W: the dataset's classes, or 1 if continuous)."
+        start = 0
+        for (f, c), n in zip(self.cat_shapes, self.cat_names):
+            if n == name: return start + np.arange(f)[:, None] * c + np.arange(c)[None, :]
+            start += f * c
+        for f, n in zip(self.con_sizes, self.con_names):
+            if n == name: return (start + np.arange(f))[:, None]
+            start += f
+        raise KeyError(f"no dataset named {name!r} (datasets: {', '.join(self.cat_names + self.con_names)})")
+
+    def target_offset(self, name: str) -> int:
+        "Index of continuous dataset `name`'s first feature among all continuous features (the targets' axis)."
+        if name not in self.con_names:
+            raise KeyError(f"{name!r} is not a continuous dataset (continuous: {', '.join(self.con_names)})")
+        return sum(self.con_sizes[:self.con_names.index(name)])
+
     def cat_groups(self) -> list[tuple[int, int, int]]:
         "Runs `(start, stop, C)` of neighbouring categorical datasets with the same class count (one softmax each)."
         runs = []
@@ -88,8 +108,7 @@ def model_inputs(data, device: str | torch.device = "cpu") -> tuple[Tensor, Tens
     "Flat float input `x` (N x D, missing as 0) and continuous `observed` mask (N x F_con) of a `MultiOmicsData`."
     n = data.n_samples
     cat = [np.asarray(ds.values, dtype=np.float32).reshape(n, -1) for ds in data.categorical]
-    con = [np.asarray(ds.values, dtype=np.float32) for ds in data.continuous]
-    con = np.concatenate(con, axis=1) if con else np.zeros((n, 0), np.float32)
+    con = data.continuous_values().astype(np.float32)
     observed = ~np.isnan(con)
     x = np.concatenate(cat + [np.where(observed, con, 0.0).astype(np.float32)], axis=1)
     return torch.from_numpy(x).to(device), torch.from_numpy(observed).to(device)
@@ -134,21 +153,11 @@ def ensemble_dropout(x: Tensor, p: float, training: bool, generator: torch.Gener
     keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
     return x * keep / (1 - p)
 
-# %% ../nbs/01_model.ipynb #c021
-@dataclass
-class ModelConfig:
-    "MOVE's model settings (upstream defaults)."
-    num_hidden: list[int] = field(default_factory=lambda: [200, 200])
-    num_latent: int = 20
-    beta: float = 0.01
-    dropout: float = 0.2
-
-    def __post_init__(self):
-        self.num_hidden = [int(h) for h in self.num_hidden]
-        if not self.num_hidden or min(self.num_hidden) < 1: raise ValueError(f"num_hidden must be positive sizes, got {self.num_hidden}")
-        if self.num_latent < 1: raise ValueError(f"num_latent must be >= 1, got {self.num_latent}")
-        if not 0 <= self.dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.beta < 0: raise ValueError(f"beta must be >= 0, got {self.beta}")
+# %% ../nbs/01_model.ipynb #c021a
+def sample_z(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    "A draw of the latent posterior, `mu + exp(logvar / 2) * eps` with `eps ~ N(0, 1)` from `generator`."
+    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    return torch.addcmul(mu, torch.exp(0.5 * logvar), eps)   # one fused op, as the fast training path computes it
 
 # %% ../nbs/01_model.ipynb #c024
 class VAE(nn.Module):
@@ -175,19 +184,22 @@ class VAE(nn.Module):
     @property
     def n_members(self) -> int: return len(self.seeds)
 
-    def _block(self, x, linear, norm, generator):
+    def _block(self, x, linear, norm, generator, mask=None):
         # the layers' forward code called directly: nn.Module's call machinery costs more than these tiny ops
         h = F.leaky_relu(torch.baddbmm(linear.bias, x, linear.weight))
-        return norm.forward(ensemble_dropout(h, self.config.dropout, self.training, generator))
+        h = h * mask if mask is not None and self.training else ensemble_dropout(h, self.config.dropout, self.training, generator)
+        return norm.forward(h)
 
-    def encode(self, x: Tensor, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-        "`mu` and `logvar` (`K x B x L`) of a `K x B x D` batch."
-        for lin, norm in zip(self.enc_linear, self.enc_norm): x = self._block(x, lin, norm, generator)
+    def encode(self, x: Tensor, generator: torch.Generator | None = None, masks: list | None = None) -> tuple[Tensor, Tensor]:
+        "`mu` and `logvar` (`K x B x L`) of a `K x B x D` batch (`masks`: given dropout masks, one per layer)."
+        for lin, norm, m in zip(self.enc_linear, self.enc_norm, masks or [None] * len(self.enc_linear)):
+            x = self._block(x, lin, norm, generator, m)
         return self.mu_head(x), self.logvar_head(x)
 
-    def decode(self, z: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    def decode(self, z: Tensor, generator: torch.Generator | None = None, masks: list | None = None) -> Tensor:
         "Decoder output (`K x B x D`): categorical slices as log-probabilities, continuous as values."
-        for lin, norm in zip(self.dec_linear, self.dec_norm): z = self._block(z, lin, norm, generator)
+        for lin, norm, m in zip(self.dec_linear, self.dec_norm, masks or [None] * len(self.dec_linear)):
+            z = self._block(z, lin, norm, generator, m)
         out = torch.baddbmm(self.out.bias, z, self.out.weight)
         n_cat = self.layout.n_cat_inputs
         if n_cat == 0: return out
@@ -196,15 +208,16 @@ class VAE(nn.Module):
                  for a, b, c in self._cat_groups]
         return torch.cat(parts + [out[..., n_cat:]], dim=-1)
 
-    def forward(self, x: Tensor, generator: torch.Generator | None = None, sample: bool | None = None):
-        "Decoder output, `mu`, `logvar`; samples `z` in training (or when `sample=True`)."
-        mu, logvar = self.encode(x, generator)
+    def forward(self, x: Tensor, generator: torch.Generator | None = None, sample: bool | None = None,
+                noise: list | None = None):
+        "Decoder output, `mu`, `logvar`; samples `z` in training (or when `sample=True`); `noise` replays `TrainingPass.draw_noise`'s draws."
+        ne = len(self.enc_linear)
+        enc_masks, eps, dec_masks = (noise[:ne], noise[ne], noise[ne + 1:]) if noise is not None else (None, None, None)
+        mu, logvar = self.encode(x, generator, enc_masks)
         sample = self.training if sample is None else sample
         z = mu
-        if sample:
-            eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-            z = torch.addcmul(mu, torch.exp(0.5 * logvar), eps)
-        return self.decode(z, generator), mu, logvar
+        if sample: z = sample_z(mu, logvar, generator) if eps is None else torch.addcmul(mu, torch.exp(0.5 * logvar), eps)
+        return self.decode(z, generator, dec_masks), mu, logvar
 
 # %% ../nbs/01_model.ipynb #c027
 def _column_weights(layout: VAELayout, like: Tensor) -> tuple[Tensor, Tensor]:
@@ -361,27 +374,32 @@ def loss_and_grads(model: VAE, x: Tensor, observed: Tensor, kld_weight: float,
     return torch.stack([ce + sse + model.config.beta * kld_weight * kld, ce, sse, kld])
 
 # %% ../nbs/01_model.ipynb #c040
+@contextmanager
+def evaluating(model: nn.Module):
+    "Run the block with `model` in eval mode, then restore its mode."
+    was = model.training
+    model.eval()
+    try: yield model
+    finally: model.train(was)
+
 def _per_member(model: VAE, x: Tensor) -> Tensor:
     return x.expand(model.n_members, *x.shape) if x.dim() == 2 else x
 
 @torch.no_grad()
 def project(model: VAE, x: Tensor, chunk_size: int = 65536) -> Tensor:
     "Latent means `mu` (`K x N x L`) of inputs `x` (`N x D` or `K x N x D`), in eval mode."
-    was = model.training; model.eval()
     x = _per_member(model, x)
-    mus = [model.encode(x[:, i:i + chunk_size])[0] for i in range(0, x.shape[1], chunk_size)]
-    model.train(was)
-    return torch.cat(mus, 1)
+    with evaluating(model):
+        return torch.cat([model.encode(x[:, i:i + chunk_size])[0] for i in range(0, x.shape[1], chunk_size)], 1)
 
 @torch.no_grad()
 def reconstruct(model: VAE, x: Tensor, sample: bool = False, generator: torch.Generator | None = None,
                 chunk_size: int = 65536) -> Tensor:
     "Decoder output (`K x N x D`) in eval mode: from `mu`, or from a sampled `z` when `sample=True`."
-    was = model.training; model.eval()
     x = _per_member(model, x)
-    outs = [model(x[:, i:i + chunk_size], generator, sample=sample)[0] for i in range(0, x.shape[1], chunk_size)]
-    model.train(was)
-    return torch.cat(outs, 1)
+    with evaluating(model):
+        return torch.cat([model(x[:, i:i + chunk_size], generator, sample=sample)[0]
+                          for i in range(0, x.shape[1], chunk_size)], 1)
 
 # %% ../nbs/01_model.ipynb #c043
 def split_output(out: Tensor, layout: VAELayout) -> tuple[list[Tensor], list[Tensor]]:

@@ -12,16 +12,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .settings import CONTINUOUS_PERTURBATIONS
 from .data import MultiOmicsData
-from .model import VAE, VAELayout, layout_of, model_inputs, split_output
+from .model import VAE, evaluating, layout_of, model_inputs, split_output
 
 # %% auto #0
-__all__ = ['CONTINUOUS_PERTURBATIONS', 'PerturbationPlan', 'continuous_offset', 'perturbation_plan', 'perturbed_inputs',
-           'PassResult', 'model_pass', 'perturbation_passes']
+__all__ = ['PerturbationPlan', 'perturbation_plan', 'perturbed_inputs', 'PassResult', 'model_pass', 'perturbation_passes']
 
 # %% ../nbs/04_perturb.ipynb #c005
-CONTINUOUS_PERTURBATIONS = ("minimum", "maximum", "plus_std", "minus_std")
-
 @dataclass
 class PerturbationPlan:
     "How to perturb each feature of one dataset, in the flat model input."
@@ -39,26 +37,11 @@ class PerturbationPlan:
     def n_features(self) -> int: return len(self.feature_names)
 
 # %% ../nbs/04_perturb.ipynb #c007
-def _offsets(data: MultiOmicsData) -> dict[str, int]:
-    "First flat-input column of each dataset (categoricals first, then continuous, as in `model_inputs`)."
-    out, start = {}, 0
-    for ds in data.categorical: out[ds.name] = start; start += ds.n_features * ds.n_classes
-    for ds in data.continuous: out[ds.name] = start; start += ds.n_features
-    return out
-
-def continuous_offset(data: MultiOmicsData, dataset: str) -> int:
-    "Index of `dataset`'s first feature among all continuous features (the target axis of the association methods)."
-    start = 0
-    for ds in data.continuous:
-        if ds.name == dataset: return start
-        start += ds.n_features
-    raise KeyError(f"'{dataset}' is not a continuous dataset (continuous: {', '.join(d.name for d in data.continuous)})")
-
 def perturbation_plan(data: MultiOmicsData, dataset: str, target_value) -> PerturbationPlan:
     "The plan that perturbs every feature of `dataset` towards `target_value`."
     if dataset not in data.names:
         raise KeyError(f"unknown target dataset '{dataset}' (datasets: {', '.join(data.names)})")
-    ds, start = data[dataset], _offsets(data)[dataset]
+    ds, layout = data[dataset], layout_of(data)
     P, N = ds.n_features, data.n_samples
     if ds.kind == "categorical":
         label = str(target_value)
@@ -68,7 +51,7 @@ def perturbation_plan(data: MultiOmicsData, dataset: str, target_value) -> Pertu
         if label not in ds.mapping:
             raise ValueError(f"target value '{label}' is not a class of '{dataset}' (classes: {', '.join(map(str, ds.mapping))})")
         C, code = ds.n_classes, ds.mapping[label]
-        columns = start + np.arange(P)[:, None] * C + np.arange(C)[None, :]
+        columns = layout.flat_columns(dataset)
         onehot = np.eye(C, dtype=np.float32)[code]
         mask = (ds.values[..., code] == 1) | ds.missing      # already at v, or missing: nothing to perturb
         return PerturbationPlan(dataset, "categorical", label, list(ds.feature_names), columns, onehot, False,
@@ -81,8 +64,8 @@ def perturbation_plan(data: MultiOmicsData, dataset: str, target_value) -> Pertu
     if kind == "minimum": values = np.nanmin(v, axis=0)
     elif kind == "maximum": values = np.nanmax(v, axis=0)
     else: values = np.nanstd(v, axis=0) * (1 if kind == "plus_std" else -1)
-    self_target = continuous_offset(data, dataset) + np.arange(P)
-    return PerturbationPlan(dataset, "continuous", kind, list(ds.feature_names), (start + np.arange(P))[:, None],
+    self_target = layout.target_offset(dataset) + np.arange(P)
+    return PerturbationPlan(dataset, "continuous", kind, list(ds.feature_names), layout.flat_columns(dataset),
                             values.astype(np.float32), kind.endswith("_std"), np.zeros((P, N), bool), self_target)
 
 # %% ../nbs/04_perturb.ipynb #c011
@@ -109,20 +92,13 @@ class PassResult:
     mu: Tensor        # K x p x N x L
     recon: Tensor     # K x p x N x C (all continuous features)
 
-def _continuous(out: Tensor, layout: VAELayout) -> Tensor:
-    return out[..., layout.n_cat_inputs:]
-
 @torch.no_grad()
 def model_pass(model: VAE, x: Tensor, sample: bool = False, generator: torch.Generator | None = None
                ) -> tuple[Tensor, Tensor]:
-    "Latent means (`K x R x L`) and continuous reconstructions (`K x R x C`) of `R x D` inputs, eval mode."
-    was = model.training; model.eval()
-    xs = x.expand(model.n_members, *x.shape)
-    mu, logvar = model.encode(xs)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator, device=mu.device) if sample else mu
-    out = model.decode(z)
-    model.train(was)
-    return mu, _continuous(out, model.layout)
+    "Latent means (`K x R x L`) and continuous reconstructions (`K x R x C`) of `R x D` inputs: the model's own forward pass, in eval mode."
+    with evaluating(model):
+        out, mu, _ = model(x.expand(model.n_members, *x.shape), generator, sample=sample)
+    return mu, out[..., model.layout.n_cat_inputs:]
 
 def perturbation_passes(model: VAE, x: Tensor, plan: PerturbationPlan, max_rows: int = 250_000,
                         sample: bool = False, generator: torch.Generator | None = None) -> Iterator[PassResult]:

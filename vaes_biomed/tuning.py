@@ -20,15 +20,16 @@ from tqdm import tqdm
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .settings import GRID_KEYS
 from .data import DataError, DataWarning, MultiOmicsData
 from .model import ModelConfig, layout_of, model_inputs, project, reconstruct, split_output
-from .training import TrainingConfig, fit_vae, resolve_device
+from .training import TrainingConfig, train_ensemble, resolve_device
 from .latent import score_arrays
 
 # %% auto #0
-__all__ = ['SPLITS', 'GRID_KEYS', 'fixed_split', 'expand_grid', 'apply_params', 'box_stats', 'tune_reconstruction',
-           'latent_stability', 'ensemble_stability', 'tune_stability', 'plot_tuning_grid', 'plot_stability',
-           'tune_model_reconstruction', 'tune_model_stability']
+__all__ = ['SPLITS', 'fixed_split', 'expand_grid', 'apply_params', 'box_stats', 'tune_reconstruction', 'latent_stability',
+           'ensemble_stability', 'tune_stability', 'plot_tuning_grid', 'plot_stability', 'tune_model_reconstruction',
+           'tune_model_stability']
 
 # %% ../nbs/06_tuning.ipynb #c005
 SPLITS = ("train", "test")
@@ -81,11 +82,6 @@ def fixed_split(ids: list[str], test_fraction: float = 0.1, seed: int = 0, path=
     return split
 
 # %% ../nbs/06_tuning.ipynb #c009
-GRID_KEYS = ("model.num_hidden", "model.num_latent", "model.beta", "model.dropout",
-             "training_loop.lr", "training_loop.num_epochs", "training_loop.batch_size",
-             "training_loop.batch_dilation_steps", "training_loop.kld_warmup_steps",
-             "training_loop.early_stopping", "training_loop.patience", "batch_size")
-
 def _check_key(key: str) -> None:
     if key not in GRID_KEYS: raise ValueError(f"unknown hyperparameter '{key}' (allowed: {', '.join(GRID_KEYS)})")
 
@@ -150,7 +146,7 @@ def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, 
     x_all, observed_all = model_inputs(data, device)       # every sample is scored, train and test
     rows = []
     for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (reconstruction)", disable=quiet)):
-        trained = fit_vae(data.subset(train), mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
+        trained = train_ensemble(data.subset(train), mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
         scores = score_arrays(reconstruct(trained.model, x_all), data, observed_all)
         for ds in data.datasets:
             metric, s = scores[ds.name]
@@ -189,7 +185,7 @@ def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, train
     device = resolve_device(device)
     rows = []
     for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (stability)", disable=quiet)):
-        trained = fit_vae(data, mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
+        trained = train_ensemble(data, mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
         stab = ensemble_stability(trained)
         for j, s in enumerate(stab, start=1):
             rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, refit=j, seed=trained.model.seeds[j],

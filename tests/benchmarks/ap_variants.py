@@ -19,7 +19,6 @@ in for its own runs only. The table goes to `{out}/tutorial_ks/ap_variants.tsv`;
 `tests/benchmarks/recorded/ap_variants_tutorial_ks_1refit.tsv`.
 """
 import argparse
-import dataclasses
 import os
 import shutil
 import sys
@@ -33,12 +32,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench import feature_names, score  # noqa: E402
-from vaes_biomed import cli  # noqa: E402
+from vaes_biomed import tasks  # noqa: E402
 from vaes_biomed.model import VAELayout  # noqa: E402
 
 VARIANTS = ("vaes_biomed", "move_loss", "adam_reset", "sampled", "all_three")
 _column_weights = VAELayout.column_weights
-_training_settings = cli.training_settings
 
 
 def move_loss_weights(layout: VAELayout) -> tuple[np.ndarray, np.ndarray]:
@@ -56,9 +54,6 @@ def patches(variant: str) -> list:
     out = []
     if variant in ("move_loss", "all_three"):
         out.append(mock.patch.object(VAELayout, "column_weights", move_loss_weights))
-    if variant in ("adam_reset", "all_three"):
-        out.append(mock.patch.object(cli, "training_settings",
-                                     lambda task: dataclasses.replace(_training_settings(task), optimizer_reset=True)))
     return out
 
 
@@ -71,7 +66,7 @@ def main():
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     out = Path(a.out).resolve() / "tutorial_ks"
     template = out / "project"
-    if not template.exists(): cli.init_project("tutorial", template)
+    if not template.exists(): tasks.init_project("tutorial", template)
     truth = pd.read_csv(template / "data" / "changes.tutorial.txt", sep="\t")
     perturbed = feature_names(template, "tutorial", "Continuous_B")
     targets = [f for d in ("Continuous_A", "Continuous_B") for f in feature_names(template, "tutorial", d)]
@@ -81,11 +76,12 @@ def main():
             work = out / f"variant_{variant}_seed{seed}"
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(template / "data", work / "data"); shutil.copytree(template / "config", work / "config")
-            cli.run_command(["task=encode_data", "data=tutorial", "--quiet"], cwd=work)
+            tasks.run_command(["task=encode_data", "data=tutorial", "--quiet"], cwd=work)
             extra = ["task.decoding=sampled"] if variant in ("sampled", "all_three") else []
+            extra += ["task.training_loop.optimizer_reset=true"] if variant in ("adam_reset", "all_three") else []
             with ExitStack() as stack:
                 for p in patches(variant): stack.enter_context(p)
-                cli.run_command(["task=tutorial__id_assoc_ks", "data=tutorial", "--quiet", f"seed={seed}",
+                tasks.run_command(["task=tutorial__id_assoc_ks", "data=tutorial", "--quiet", f"seed={seed}",
                                  "task.num_refits=1", *extra], cwd=work)
             sig = work / "results" / "identify_associations" / "results_sig_assoc_ks.tsv"
             rows.append(dict(variant=variant, seed=seed, **score(sig, truth, perturbed, targets)))

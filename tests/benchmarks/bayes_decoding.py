@@ -19,8 +19,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from bench import feature_names, score  # noqa: E402
 from vaes_biomed import associations as A  # noqa: E402
-from vaes_biomed.config import load_data_config, load_task_config, model_settings, training_settings  # noqa: E402
+from vaes_biomed.config import load_data_config, load_task_config  # noqa: E402
 from vaes_biomed.data import encode_data  # noqa: E402
+from vaes_biomed.training import load_or_train_ensemble  # noqa: E402
 
 SET, TASK = "synthetic_large", "synthetic_large__id_assoc_bayes"
 
@@ -40,7 +41,7 @@ def main():
         os.chdir(proj)
         data = encode_data(load_data_config(Path(f"config/data/{SET}.yaml")), quiet=True)
         task = load_task_config(Path(f"config/task/{TASK}.yaml"), [f"seed={seed}"])
-        fit = A.refit_ensemble(data, model_settings(task), training_settings(task), task.num_refits, seed,
+        fit = load_or_train_ensemble(data, task.model, task.training, task.num_refits, seed,
                                Path("interim_data/models"), quiet=True)
         if not fit.reused: sys.exit(f"{proj}: the saved refits do not match the task")
         truth = pd.read_csv(f"data/changes.{SET}.txt", sep="\t")
@@ -48,8 +49,8 @@ def main():
         tg = [f for d in ("Continuous_A", "Continuous_B") for f in feature_names(proj, SET, d)]
         for label, decoding in [("latent mean (vaes_biomed)", "mean"), ("sampled z (upstream)", "sampled")]:
             # the task itself, on the saved refits checked above, decoding the latent means or a sampled z
-            res = A.identify_associations(data, "bayes", task.target_dataset, task.target_value, model_settings(task),
-                                          training_settings(task), task.num_refits, task.sig_threshold, seed=seed,
+            res = A.identify_associations(data, "bayes", task.target_dataset, task.target_value, task.model,
+                                          task.training, task.num_refits, task.sig_threshold, seed=seed,
                                           models_dir=Path("interim_data/models"), quiet=True, decoding=decoding)
             sig = proj / "results" / "decoding_check.tsv"
             sig.parent.mkdir(exist_ok=True)

@@ -40,7 +40,7 @@ import pandas as pd
 import yaml
 from sklearn.metrics import average_precision_score
 
-from vaes_biomed.cli import init_project
+from vaes_biomed.tasks import init_project
 from vaes_biomed.evaluate import benchmark_summary, infer_score_column
 
 CASES = {  # case: (config set, task, method, perturbed dataset, target datasets)

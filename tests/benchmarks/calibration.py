@@ -39,8 +39,9 @@ import torch
 
 from dataclasses import replace
 
-from vaes_biomed.associations import CallSettings, identify_associations, refit_ensemble
-from vaes_biomed.config import CONFIG_SETS, load_data_config, load_task_config, model_settings, training_settings
+from vaes_biomed.associations import CallSettings, identify_associations
+from vaes_biomed.training import load_or_train_ensemble
+from vaes_biomed.config import CONFIG_SETS, load_data_config, load_task_config
 from vaes_biomed.data import DatasetSpec, MultiOmicsData, encode_data, encode_datasets
 from vaes_biomed.evaluate import ap_over_calls, benchmark_summary, fdr_calibration, recall_at_fdr
 from vaes_biomed.model import ModelConfig
@@ -62,8 +63,8 @@ def synthetic_case(preset: str, config_set: str, null: bool, refits: int | None)
     ttest = load_task_config(tasks[f"{prefix}__id_assoc_ttest"])
     n_refits = refits or bayes.num_refits
     return dict(data=data, truth=synth.ground_truth, target=("Continuous_B", "plus_std"),
-                model=model_settings(bayes), training=training_settings(bayes), refits=n_refits,
-                ttest_sizes=list(ttest.model["num_latent"]), targets=[c for n in ("Continuous_A", "Continuous_B")
+                model=bayes.model, training=bayes.training, refits=n_refits,
+                ttest_sizes=list(ttest.latent_sizes), targets=[c for n in ("Continuous_A", "Continuous_B")
                                                                       for c in synth.tables[n].columns])
 
 
@@ -80,8 +81,8 @@ def move_small_case(refits: int):
     changes = pd.read_csv(SHARED / "changes.small.txt", sep="\t")
     changes = changes[changes.dataset_feature.str.startswith("proteomics_")]
     truth = pd.DataFrame(dict(feature_a_name=changes.drug_feature, feature_b_name=changes.dataset_feature))
-    return dict(data=data, truth=truth, target=("random.small.drugs", "1"), model=model_settings(task),
-                training=training_settings(task), refits=refits, ttest_sizes=[100, 150, 200, 250],
+    return dict(data=data, truth=truth, target=("random.small.drugs", "1"), model=task.model,
+                training=task.training, refits=refits, ttest_sizes=[100, 150, 200, 250],
                 targets=list(data["random.small.proteomics"].feature_names))
 
 
@@ -132,7 +133,7 @@ def run_case(case: str, seed: int, methods: list[str]) -> list[dict]:
         res, seconds = {}, {}
         sizes = c["ttest_sizes"] if method == "ttest" else [c["model"].num_latent]
         for L in sizes:      # train (or load) the refits first, so that the timings below are the association step only
-            refit_ensemble(data, replace(c["model"], num_latent=L), c["training"], c["refits"], seed, models, quiet=True)
+            load_or_train_ensemble(data, replace(c["model"], num_latent=L), c["training"], c["refits"], seed, models, quiet=True)
         for decision in ("move", "effect"):
             t0 = time.perf_counter()
             res[decision] = identify_associations(data, method, tds, tv, c["model"], c["training"], c["refits"],
