@@ -7,16 +7,19 @@ import pytest
 import torch
 from scipy import stats
 
-from vaes_biomed.associations import (bayes_table, continuous_targets, expected_fdr, fdr_cutoff, identify_associations,
+from vaes_biomed.associations import (AssociationSettings, bayes_table, continuous_targets, expected_fdr, fdr_cutoff,
+                                      identify_associations, write_associations,
                                       ks_table, paired_ttest, signed_ks, ttest_table)
 from vaes_biomed.training import load_or_train_ensemble
 from vaes_biomed.data import DatasetSpec, encode_datasets
 from vaes_biomed.model import ModelConfig
 from vaes_biomed.perturb import perturbation_plan
+from vaes_biomed.settings import RunSettings
 from vaes_biomed.training import TrainingConfig
 
 MCFG = ModelConfig(num_hidden=[8], num_latent=2, beta=1e-4, dropout=0.0)
-TCFG = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=10)
+TCFG = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=10, kld_warmup_steps=[], batch_dilation_steps=[])
+QUIET = RunSettings(quiet=True)
 
 
 @pytest.fixture(scope="module")
@@ -91,17 +94,17 @@ def test_pairs_without_samples_are_counted_not_called(data):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(method="wilcoxon"), "unknown association method 'wilcoxon'"),
-    (dict(num_refits=0), "num_refits must be >= 1"),
+    (dict(n_refits=0), "n_refits must be a whole number >= 1"),
     (dict(sig_threshold=1.5), "sig_threshold must be in"),
     (dict(target_dataset="protein"), "unknown target dataset 'protein'"),
     (dict(target_value="3"), "not a class of 'drug'"),
     (dict(decoding="sample"), "unknown decoding 'sample' \\(one of mean, sampled\\)"),
 ])
 def test_bad_task_settings(data, kwargs, message):
-    args = dict(method="ks", target_dataset="drug", target_value="1", model_config=MCFG, training_config=TCFG)
-    args.update(kwargs)
+    settings, run = dict(method="ks", target_dataset="drug", target_value="1"), dict(quiet=True)
+    for k, v in kwargs.items(): (run if k == "n_refits" else settings)[k] = v
     with pytest.raises((ValueError, KeyError), match=message):
-        identify_associations(data, **args, quiet=True)
+        identify_associations(data, AssociationSettings(**settings), MCFG, TCFG, RunSettings(**run))
 
 
 def test_needs_a_continuous_dataset():
@@ -109,29 +112,13 @@ def test_needs_a_continuous_dataset():
     only_cat = encode_datasets({"drug": pd.DataFrame({"d1": [0, 1] * 10}, index=ids)},
                                [DatasetSpec("drug", "categorical")], ids=ids)
     with pytest.raises(ValueError, match="at least one continuous dataset"):
-        identify_associations(only_cat, "ks", "drug", "1", MCFG, TCFG, quiet=True)
+        identify_associations(only_cat, AssociationSettings("ks", "drug", "1"), MCFG, TCFG, QUIET)
 
 
 def test_unknown_plot_pair_names_the_feature(data, tmp_path):
     with pytest.raises(ValueError, match="'g9' is not a perturbed feature of 'rna'"):
-        identify_associations(data, "ks", "rna", "plus_std", MCFG, TCFG, out_dir=tmp_path, plot_pairs=[("g9", "p1")], quiet=True)
-
-
-def test_saved_refits_reused_and_changed_shape_retrained(data, tmp_path):
-    first = load_or_train_ensemble(data, MCFG, TCFG, n_refits=2, path=tmp_path, quiet=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        again = load_or_train_ensemble(data, MCFG, TCFG, n_refits=2, path=tmp_path, quiet=True)
-    assert all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), again.model.state_dict().values()))
-    with pytest.warns(UserWarning, match="seeds"):
-        third = load_or_train_ensemble(data, MCFG, TCFG, n_refits=3, path=tmp_path, quiet=True)
-    assert third.model.n_members == 3
-
-
-def test_rerun_on_changed_data_retrains(data, tmp_path):
-    load_or_train_ensemble(data, MCFG, TCFG, n_refits=1, path=tmp_path, quiet=True)
-    with pytest.warns(UserWarning, match="data"):
-        load_or_train_ensemble(data.subset(np.arange(50)), MCFG, TCFG, n_refits=1, path=tmp_path, quiet=True)
+        res = identify_associations(data, AssociationSettings("ks", "rna", "plus_std"), MCFG, TCFG, QUIET)
+        write_associations(res, tmp_path, plot_pairs=[("g9", "p1")])
 
 
 @pytest.mark.parametrize("method", ["bayes", "ks"])
@@ -141,8 +128,8 @@ def test_statistics_do_not_depend_on_the_pass_size(data, method):
     fit = load_or_train_ensemble(data, MCFG, TCFG, n_refits=3, quiet=True)
     plan = perturbation_plan(data, "rna", "plus_std")
     fn = bayes_probabilities if method == "bayes" else ks_statistics
-    one = fn(fit.model, fit.x, data, plan, max_rows=1)
-    whole = fn(fit.model, fit.x, data, plan, max_rows=10 ** 9)
+    one = fn(fit, plan, max_rows=1)
+    whole = fn(fit, plan, max_rows=10 ** 9)
     assert one.shape[-2:] == (3, 5) and np.isfinite(one).all()
     np.testing.assert_allclose(one, whole, atol=1e-6)
 
@@ -152,19 +139,19 @@ def test_bayes_with_sampled_decoding_is_seeded_and_differs_from_the_means(data):
     from vaes_biomed.associations import bayes_probabilities
     fit = load_or_train_ensemble(data, MCFG, TCFG, n_refits=2, quiet=True)
     plan = perturbation_plan(data, "rna", "plus_std")
-    draw = lambda s: bayes_probabilities(fit.model, fit.x, data, plan, sample=True, generator=torch.Generator().manual_seed(s))
+    draw = lambda s: bayes_probabilities(fit, plan, sample=True, generator=torch.Generator().manual_seed(s))
     np.testing.assert_array_equal(draw(0), draw(0))
     assert not np.array_equal(draw(0), draw(1))
-    means = bayes_probabilities(fit.model, fit.x, data, plan)
-    np.testing.assert_array_equal(means, bayes_probabilities(fit.model, fit.x, data, plan))
+    means = bayes_probabilities(fit, plan)
+    np.testing.assert_array_equal(means, bayes_probabilities(fit, plan))
     assert np.abs(means - draw(0)).max() > 0.05
 
 
 @pytest.mark.parametrize("method, column", [("ks", "ks_distance"), ("bayes", "bayes_k")])
 def test_sampled_decoding_in_the_task_is_seeded(data, tmp_path, method, column):
     "identify_associations(decoding='sampled'): the same seed repeats the table; the latent means give other numbers."
-    run = lambda decoding: identify_associations(data, method, "rna", "plus_std", MCFG, TCFG, num_refits=2, seed=3,
-                                                 models_dir=tmp_path, decoding=decoding, quiet=True)
+    run = lambda decoding: identify_associations(data, AssociationSettings(method, "rna", "plus_std", decoding=decoding), MCFG, TCFG,
+                                                 RunSettings(n_refits=2, seed=3, quiet=True), models_dir=tmp_path)
     key = lambda r: r.table.set_index(["feature_a_name", "feature_b_name"])[column].sort_index()
     first, again, means = run("sampled"), run("sampled"), run("mean")
     pd.testing.assert_series_equal(key(first), key(again))

@@ -3,10 +3,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaes_biomed.associations import CallSettings, TIDY_COLUMNS, identify_associations
+from vaes_biomed.associations import AssociationSettings, CallSettings, TIDY_COLUMNS, identify_associations, write_associations
 from vaes_biomed.data import DatasetSpec, encode_datasets
 from vaes_biomed.decision import bh_qvalues, estimate_delta, posterior_fdr, refit_probability
 from vaes_biomed.model import ModelConfig
+from vaes_biomed.settings import RunSettings
 from vaes_biomed.synthetic import make_synthetic, null_control
 from vaes_biomed.training import TrainingConfig
 
@@ -24,8 +25,8 @@ def null_run(tmp_path_factory):
     "The tutorial set (400 samples) with every column permuted: both decisions, on the same 6 refits."
     data = encoded(null_control(make_synthetic("tutorial", n_samples=400), seed=1))
     models = tmp_path_factory.mktemp("null_models")
-    return {(m, d): identify_associations(data, m, "Continuous_B", "plus_std", MODEL, TRAIN, num_refits=6, seed=0,
-                                          models_dir=models, quiet=True, decision=d)
+    return {(m, d): identify_associations(data, AssociationSettings(m, "Continuous_B", "plus_std", decision=d), MODEL, TRAIN,
+                                          RunSettings(n_refits=6, seed=0, quiet=True), models_dir=models)
             for m in ("bayes", "ks") for d in ("effect", "move")}
 
 
@@ -57,8 +58,11 @@ def test_planted_pairs_are_called_and_written(tmp_path):
                                 columns=["b1", "b2", "b3"])}
     data = encode_datasets(tables, [DatasetSpec("a", "continuous"), DatasetSpec("b", "continuous")], ids=ids)
     cfg = ModelConfig(num_hidden=[16], num_latent=4, beta=1e-4, dropout=0.1)
-    tr = TrainingConfig(lr=1e-3, num_epochs=30, batch_size=10)
-    r = identify_associations(data, "bayes", "a", "plus_std", cfg, tr, num_refits=4, out_dir=tmp_path, quiet=True)
+    tr = TrainingConfig(lr=1e-3, num_epochs=30, batch_size=10, batch_dilation_steps=[], kld_warmup_steps=[])
+    four = RunSettings(n_refits=4, quiet=True)
+    bayes = lambda **decision: AssociationSettings("bayes", "a", "plus_std", decision=CallSettings(**decision))
+    r = identify_associations(data, bayes(), cfg, tr, four, models_dir=tmp_path / "models")
+    write_associations(r, tmp_path)
     called = set(zip(r.associations.feature_a[r.associations.called], r.associations.feature_b[r.associations.called]))
     assert ("a1", "b1") in called and len(called) <= 2
     written = pd.read_csv(tmp_path / "associations_bayes.tsv", sep="\t")
@@ -66,15 +70,12 @@ def test_planted_pairs_are_called_and_written(tmp_path):
     sig = pd.read_csv(tmp_path / "results_sig_assoc_bayes.tsv", sep="\t")
     assert set(zip(sig.feature_a_name, sig.feature_b_name)) == called
     # a fixed delta is used as given, and a min_refit_agreement above the refits is refused
-    fixed = identify_associations(data, "bayes", "a", "plus_std", cfg, tr, num_refits=4, models_dir=tmp_path / "models",
-                                  quiet=True, decision=CallSettings(delta=0.2))
+    fixed = identify_associations(data, bayes(delta=0.2), cfg, tr, four, models_dir=tmp_path / "models")
     assert (fixed.associations.delta == 0.2).all()
     with pytest.raises(ValueError, match=r"min_refit_agreement must be a whole number from 0 to num_refits \(4\)"):
-        identify_associations(data, "bayes", "a", "plus_std", cfg, tr, num_refits=4, models_dir=tmp_path / "models",
-                              quiet=True, decision=CallSettings(min_refit_agreement=5))
+        identify_associations(data, bayes(min_refit_agreement=5), cfg, tr, four, models_dir=tmp_path / "models")
     with pytest.raises(ValueError, match=r"whole number from 0 to num_refits \(4\), got 'two'"):
-        identify_associations(data, "bayes", "a", "plus_std", cfg, tr, num_refits=4, models_dir=tmp_path / "models",
-                              quiet=True, decision=CallSettings(min_refit_agreement="two"))
+        identify_associations(data, bayes(min_refit_agreement="two"), cfg, tr, four, models_dir=tmp_path / "models")
 
 
 @pytest.mark.parametrize("bad, message", [

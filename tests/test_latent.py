@@ -12,6 +12,7 @@ import torch
 
 from vaes_biomed.data import DatasetSpec, encode_datasets, decode_categorical
 from vaes_biomed.model import VAE, ModelConfig, layout_of, model_inputs, project
+from vaes_biomed.settings import RunSettings
 from vaes_biomed.training import TrainingConfig
 from vaes_biomed.latent import (reduce_2d, plot_embedding, reconstruction_scores, reconstruction_metrics,
                                 plot_reconstruction_metrics, feature_columns, feature_importance, importance_ranking,
@@ -141,7 +142,7 @@ def test_hand_built_accuracy_counts_only_present_features():
 
 def test_metrics_ranges_and_shape(data, model):
     m = reconstruction_metrics(model, data)
-    assert list(m.columns) == ["member", "id", "dataset", "kind", "metric", "value"]
+    assert list(m.columns) == ["refit", "id", "dataset", "kind", "metric", "value"]
     assert len(m) == 2 * data.n_samples * 2
     acc, cos = m[m.metric == "accuracy"].value, m[m.metric == "cosine_similarity"].value
     assert acc.between(0, 1).all() and cos.between(-1 - 1e-6, 1 + 1e-6).all()
@@ -154,9 +155,9 @@ def test_metrics_reject_wrong_x_shape(data, model):
 
 def test_plot_reconstruction_metrics_unknown_member(data, model):
     m = reconstruction_metrics(model, data)
-    with pytest.raises(ValueError, match=r"members: \[0, 1\]"): plot_reconstruction_metrics(m, member=3)
+    with pytest.raises(ValueError, match=r"refits: \[0, 1\]"): plot_reconstruction_metrics(m, refit=3)
     with pytest.raises(KeyError, match="value"): plot_reconstruction_metrics(m.drop(columns="value"))
-    plt.close(plot_reconstruction_metrics(m, member=None))
+    plt.close(plot_reconstruction_metrics(m, refit=None))
 
 
 # ---- feature importance ------------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_ignored_feature_has_zero_importance(data):
 
 
 def test_batched_importance_equals_loop(data, model):
-    imp = feature_importance(model, data, member=1, max_rows=1)   # one feature per pass
+    imp = feature_importance(model, data, refit=1, max_rows=1)   # one feature per pass
     x, _ = model_inputs(data)
     z0 = project(model, x)[1]
     for name, c in feature_columns(data).items():
@@ -185,7 +186,7 @@ def test_batched_importance_equals_loop(data, model):
 
 
 def test_importance_bad_member(data, model):
-    with pytest.raises(ValueError, match="member 2 out of range"): feature_importance(model, data, member=2)
+    with pytest.raises(ValueError, match="refit 2 out of range"): feature_importance(model, data, refit=2)
 
 
 def test_ranking_and_pooling():
@@ -226,23 +227,25 @@ def test_input_values_marks_missing(data):
 
 
 # ---- analyze_latent ----------------------------------------------------------------------------------------------
-MCFG, TCFG = ModelConfig(num_hidden=[8], num_latent=3), TrainingConfig(lr=1e-3, num_epochs=2, batch_size=10)
+MCFG = ModelConfig(num_hidden=[8], num_latent=3, beta=0.01, dropout=0.2)
+TCFG = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=10, batch_dilation_steps=[], kld_warmup_steps=[])
+QUIET = RunSettings(quiet=True)
 
 
 def test_unknown_colour_feature_fails_before_training(data, tmp_path):
     with pytest.raises(KeyError, match="'e9' is not a feature.*'g1'"):
-        analyze_latent(data, MCFG, TCFG, tmp_path / "out", colour_by=["e1", "e9"], quiet=True)
+        analyze_latent(data, MCFG, TCFG, tmp_path / "out", QUIET, colour_by=["e1", "e9"])
     assert not (tmp_path / "out").exists()                  # nothing trained or written
 
 
 def test_unknown_reducer_in_task(data, tmp_path):
     with pytest.raises(ValueError, match="umap, t-sne, pca"):
-        analyze_latent(data, MCFG, TCFG, tmp_path, reducer="isomap", quiet=True)
+        analyze_latent(data, MCFG, TCFG, tmp_path, QUIET, reducer="isomap")
 
 
 def test_analyze_latent_writes_files(data, tmp_path):
-    res = analyze_latent(data, MCFG, TCFG, tmp_path, reducer="pca", colour_by=["g1", "cat:g2", "e3"], device="cpu",
-                         quiet=True)
+    res = analyze_latent(data, MCFG, TCFG, tmp_path, RunSettings(device="cpu", quiet=True), reducer="pca",
+                         colour_by=["g1", "cat:g2", "e3"])
     names = {p.name for p in tmp_path.iterdir()}
     assert {"model.pt", "loss_curve.tsv", "loss_curve.png", "latent_space.tsv", "latent_space_g1.png",
             "latent_space_cat_g2.png", "latent_space_e3.png", "reconstruction_metrics.tsv", "reconstruction_metrics.png",

@@ -78,7 +78,7 @@ def test_dataset_weights_scale_their_terms():
 
 
 def test_members_are_independent_in_the_loss():
-    "Member k's loss depends only on member k's weights."
+    "Refit k's loss depends only on refit k's weights."
     model, lay = small_model(seeds=(0, 1))
     x, obs = batch(lay)
     xb = x.expand(2, *x.shape)

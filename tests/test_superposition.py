@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from vaes_biomed.superposition import (ToyConfig, ToyModel, base_correlation, correlated_covariance,
+from vaes_biomed.superposition import (ToyConfig, ToyModel, ToyTraining, base_correlation, correlated_covariance,
                                        covariance_to_correlation, generate_batch, instance_losses, toy_loss,
                                        constant_lr, linear_lr, cosine_lr, train_toy_model, feature_norms,
                                        represented_features, plot_covariances, plot_feature_arrows)
@@ -111,19 +111,19 @@ def test_loss_values():
 
 def test_same_seed_same_weights():
     a, b = ToyModel(ToyConfig(seed=2)), ToyModel(ToyConfig(seed=2))
-    ha = train_toy_model(a, steps=150, batch_size=128, seed=3, quiet=True)
-    hb = train_toy_model(b, steps=150, batch_size=128, seed=3, quiet=True)
+    ha = train_toy_model(a, ToyTraining(steps=150, batch_size=128), seed=3, quiet=True)
+    hb = train_toy_model(b, ToyTraining(steps=150, batch_size=128), seed=3, quiet=True)
     assert torch.equal(a.W, b.W) and torch.equal(a.b, b.b)
     np.testing.assert_array_equal(ha["loss"], hb["loss"])
     c = ToyModel(ToyConfig(seed=2))
-    train_toy_model(c, steps=150, batch_size=128, seed=4, quiet=True)
+    train_toy_model(c, ToyTraining(steps=150, batch_size=128), seed=4, quiet=True)
     assert not torch.equal(a.W, c.W)                   # the data seed matters too
 
 
 def test_loss_decreases():
     m = ToyModel(ToyConfig(seed=0))
     cov_before = m.cov.clone()
-    h = train_toy_model(m, steps=400, batch_size=256, seed=0, log_every=50, quiet=True)
+    h = train_toy_model(m, ToyTraining(steps=400, batch_size=256, log_every=50), seed=0, quiet=True)
     assert h["loss"].shape == (len(h["step"]), 4) and h["step"][0] == 0 and h["step"][-1] == 399
     assert (h["loss"][-3:].mean(0) < 0.9 * h["loss"][:2].mean(0)).all()   # every instance improves
     assert torch.equal(m.cov, cov_before)
@@ -132,7 +132,7 @@ def test_loss_decreases():
 def test_schedule_is_applied():
     m = ToyModel(ToyConfig(seed=0))
     w0 = m.W.detach().clone()
-    train_toy_model(m, steps=20, batch_size=8, lr_schedule=lambda s, n: 0.0, weight_decay=0.0, quiet=True)
+    train_toy_model(m, ToyTraining(steps=20, batch_size=8, lr_schedule=lambda s, n: 0.0, weight_decay=0.0), quiet=True)
     assert torch.equal(m.W.detach(), w0)               # a zero multiplier never moves the weights
 
 
@@ -151,7 +151,7 @@ def test_bad_config():
     with pytest.raises(ValueError): ToyConfig(alphas=())
     with pytest.raises(ValueError): ToyConfig(n_hidden=0)
     with pytest.raises(ValueError): ToyConfig(target="x")
-    with pytest.raises(ValueError): train_toy_model(ToyModel(), steps=0, quiet=True)
+    with pytest.raises(ValueError): ToyTraining(steps=0)
 
 
 def test_figures():

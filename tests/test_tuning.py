@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
+from vaes_biomed.settings import RunSettings
 from vaes_biomed.data import DataError, DataWarning, DatasetSpec, encode_datasets
 from vaes_biomed.model import ModelConfig, VAE, layout_of, model_inputs, project
 from vaes_biomed.training import TrainingConfig
@@ -24,7 +25,7 @@ def data():
 
 
 MCFG = ModelConfig(num_hidden=[8], num_latent=2, dropout=0.1)
-TCFG = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=8)
+TCFG = TrainingConfig(lr=1e-3, num_epochs=2, batch_size=8, batch_dilation_steps=[], kld_warmup_steps=[])
 
 
 # --- the split file -------------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def test_split_deterministic_with_seed():
 def test_tune_reconstruction_refuses_a_split_of_other_samples(data):
     split = fixed_split(IDS[:-1] + ["other"], 0.1)
     with pytest.raises(DataError, match=r"split table: .*1 unknown ID\(s\).*1 sample\(s\) missing"):
-        tune_reconstruction(data, MCFG, TCFG, {}, split, quiet=True)
+        tune_reconstruction(data, MCFG, TCFG, {}, split, RunSettings(quiet=True))
 
 
 # --- the grid ------------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def test_apply_params_refuses_bad_key_and_value():
     with pytest.raises(ValueError, match="num_latent must be >= 1"):
         apply_params(MCFG, TCFG, {"model.num_latent": 0})
     with pytest.raises(ValueError, match="num_latent must be >= 1"):  # checked before any training
-        tune_stability(None, MCFG, TCFG, {"model.num_latent": [2, 0]}, quiet=True)
+        tune_stability(None, MCFG, TCFG, {"model.num_latent": [2, 0]}, RunSettings(n_refits=3, quiet=True))
 
 
 # --- box statistics and stability -------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def test_stability_needs_two_refits(data):
     with pytest.raises(ValueError, match="K >= 2"):
         latent_stability(np.zeros((1, 5, 2)))
     with pytest.raises(ValueError, match="n_refits must be >= 2"):
-        tune_stability(data, MCFG, TCFG, {}, n_refits=1, quiet=True)
+        tune_stability(data, MCFG, TCFG, {}, RunSettings(n_refits=1, quiet=True))
 
 
 def test_members_with_equal_seeds_are_identical_before_training(data):
@@ -161,14 +162,14 @@ def test_members_with_equal_seeds_are_identical_before_training(data):
 
 def test_tables_and_plots(data):
     split = fixed_split(data.ids, 0.2, seed=1)
-    recon = tune_reconstruction(data, MCFG, TCFG, {"model.num_latent": [2, 3]}, split, n_refits=2, quiet=True, device="cpu")
+    recon = tune_reconstruction(data, MCFG, TCFG, {"model.num_latent": [2, 3]}, split, RunSettings(n_refits=2, device="cpu", quiet=True))
     assert len(recon) == 2 * 2 * 2
     con_test = recon[(recon.dataset == "con") & (recon.split == "test")]
-    # two members pooled; sample s3 has no continuous value: it is counted as missing, not scored
+    # two refits pooled; sample s3 has no continuous value: it is counted as missing, not scored
     in_test = "s3" in set(split.id[split.split == "test"])
     assert (con_test.n + con_test.n_missing == 2 * 8).all()
     assert (con_test.n_missing == 2 * in_test).all()
-    stab = tune_stability(data, MCFG, TCFG, {"model.num_latent": [2]}, n_refits=3, quiet=True, device="cpu")
+    stab = tune_stability(data, MCFG, TCFG, {"model.num_latent": [2]}, RunSettings(n_refits=3, device="cpu", quiet=True))
     assert stab.refit.tolist() == [1, 2] and (stab.stability > 0).all()
     fig = plot_tuning_grid(recon); plt.close(fig)
     fig = plot_stability(stab); plt.close(fig)

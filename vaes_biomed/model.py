@@ -116,7 +116,7 @@ def model_inputs(data, device: str | torch.device = "cpu") -> tuple[Tensor, Tens
 # %% ../nbs/01_model.ipynb #c011
 class EnsembleLinear(nn.Module):
     "`K` independent linear layers: `K x B x n_in` → `K x B x n_out`."
-    def __init__(self, n_members: int, n_in: int, n_out: int, generators: list[torch.Generator]):
+    def __init__(self, n_refits: int, n_in: int, n_out: int, generators: list[torch.Generator]):
         super().__init__()
         bound = 1 / math.sqrt(n_in)
         w = torch.stack([(torch.rand(n_in, n_out, generator=g) * 2 - 1) * bound for g in generators])
@@ -129,19 +129,19 @@ class EnsembleLinear(nn.Module):
 # %% ../nbs/01_model.ipynb #c014
 class EnsembleBatchNorm(nn.Module):
     "`K` independent `BatchNorm1d` layers over `K x B x F` inputs."
-    def __init__(self, n_members: int, n_features: int, momentum: float = 0.1, eps: float = 1e-5):
+    def __init__(self, n_refits: int, n_features: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()
         self.momentum, self.eps = momentum, eps
-        self.weight = nn.Parameter(torch.ones(n_members, 1, n_features))
-        self.bias = nn.Parameter(torch.zeros(n_members, 1, n_features))
-        self.register_buffer("running_mean", torch.zeros(n_members, 1, n_features))
-        self.register_buffer("running_var", torch.ones(n_members, 1, n_features))
+        self.weight = nn.Parameter(torch.ones(n_refits, 1, n_features))
+        self.bias = nn.Parameter(torch.zeros(n_refits, 1, n_features))
+        self.register_buffer("running_mean", torch.zeros(n_refits, 1, n_features))
+        self.register_buffer("running_var", torch.ones(n_refits, 1, n_features))
 
     def forward(self, x: Tensor) -> Tensor:
         k, b, f = x.shape
         if self.training and b < 2: raise ValueError("BatchNorm needs batches of at least 2 samples in training")
-        # members side by side as K*F channels: one native batch_norm call (and one backward node)
-        # normalises every member over its own rows and updates every member's running statistics in place
+        # refits side by side as K*F channels: one native batch_norm call (and one backward node)
+        # normalises every refit over its own rows and updates every refit's running statistics in place
         y = F.batch_norm(x.transpose(0, 1).reshape(b, k * f), self.running_mean.view(-1), self.running_var.view(-1),
                          self.weight.view(-1), self.bias.view(-1), self.training, self.momentum, self.eps)
         return y.view(b, k, f).transpose(0, 1)
@@ -161,15 +161,15 @@ def sample_z(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = Non
 
 # %% ../nbs/01_model.ipynb #c024
 class VAE(nn.Module):
-    "MOVE's VAE as an ensemble of `len(seeds)` independently initialised members."
+    "MOVE's VAE as an ensemble of `len(seeds)` independently initialised refits."
     def __init__(self, layout: VAELayout, config: ModelConfig | None = None, seeds: list[int] | int = 0):
         super().__init__()
         self.layout, self.config = layout, config or ModelConfig()
         self.seeds = [int(seeds)] if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
         k, cfg = len(self.seeds), self.config
-        # one generator per member: initialisation first, the same generator then shuffles its batches
-        self.member_generators = [torch.Generator().manual_seed(s) for s in self.seeds]
-        gens = self.member_generators
+        # one generator per refit: initialisation first, the same generator then shuffles its batches
+        self.refit_generators = [torch.Generator().manual_seed(s) for s in self.seeds]
+        gens = self.refit_generators
         sizes = [layout.n_inputs] + cfg.num_hidden
         self.enc_linear = nn.ModuleList([EnsembleLinear(k, a, b, gens) for a, b in zip(sizes[:-1], sizes[1:])])
         self.enc_norm = nn.ModuleList([EnsembleBatchNorm(k, b) for b in sizes[1:]])
@@ -182,7 +182,7 @@ class VAE(nn.Module):
         self._cat_groups = layout.cat_groups()
 
     @property
-    def n_members(self) -> int: return len(self.seeds)
+    def n_refits(self) -> int: return len(self.seeds)
 
     def _block(self, x, linear, norm, generator, mask=None):
         # the layers' forward code called directly: nn.Module's call machinery costs more than these tiny ops
@@ -229,7 +229,7 @@ def _column_weights(layout: VAELayout, like: Tensor) -> tuple[Tensor, Tensor]:
 
 def vae_loss(out: Tensor, x: Tensor, observed: Tensor, mu: Tensor, logvar: Tensor, layout: VAELayout,
              beta: float, kld_weight: float) -> dict[str, Tensor]:
-    "Per-member loss terms `total`, `ce`, `sse`, `kld` (each of shape `K`) of a `K x B x D` batch."
+    "Per-refit loss terms `total`, `ce`, `sse`, `kld` (each of shape `K`) of a `K x B x D` batch."
     b = x.shape[-2]
     n_cat = layout.n_cat_inputs
     w_cat, w_con = _column_weights(layout, x)
@@ -249,6 +249,7 @@ class _Layer:
             self.gamma, self.beta, self.ggamma, self.gbeta = norm.weight, norm.bias, norm.weight.grad, norm.bias.grad
             self.rm, self.rv, self.momentum, self.eps = norm.running_mean, norm.running_var, norm.momentum, norm.eps
 
+# %% ../nbs/01_model.ipynb #c035b
 class TrainingPass:
     "Everything `loss_and_grads` needs from a model, gathered once (the gradients must already exist, e.g. `FlatAdam`'s views)."
     def __init__(self, model: VAE):
@@ -293,7 +294,7 @@ class TrainingPass:
         lead = (batch_size,) if n_steps is None else (n_steps, batch_size)
         def draw(width: int, kind: str) -> Tensor | None:
             if kind == "mask" and self.p == 0: return None
-            # member k draws from its own generator, on the CPU: a member's numbers do not depend on the
+            # refit k draws from its own generator, on the CPU: a refit's numbers do not depend on the
             # ensemble around it or on the device
             d = torch.stack([torch.rand(*lead, width, generator=g) if kind == "mask" else torch.randn(*lead, width, generator=g)
                              for g in generators], -3)
@@ -348,6 +349,7 @@ class TrainingPass:
         for i in range(ne - 1, -1, -1): dh = self._backward(self.enc[i], dh, enc[i], need_dx=i > 0)
         return torch.stack([ce if ce is not None else torch.zeros_like(sse), sse, kld], out=out)
 
+# %% ../nbs/01_model.ipynb #c035c
 def loss_targets(layout: VAELayout, x: Tensor, observed: Tensor, batch_size: int | None = None
                  ) -> tuple[list[Tensor], list[Tensor], Tensor]:
     "What the loss gradient needs from `K x n x D` rows in batches of `batch_size` (default `n`): `-w x / B` per categorical group, its per-feature sums, and the observed continuous weights `w / B`."
@@ -358,6 +360,7 @@ def loss_targets(layout: VAELayout, x: Tensor, observed: Tensor, batch_size: int
         g_cat.append(g); g_sum.append(g.sum(-1, keepdim=True))
     return g_cat, g_sum, observed.to(x.dtype).mul_(w_con / b)
 
+# %% ../nbs/01_model.ipynb #c035d
 def _forward_order_noise(step: TrainingPass, shape, generator) -> list[Tensor | None]:
     "Masks and noise drawn from one generator exactly as `VAE.forward` draws them for a `K x B` batch."
     k, b = shape[:2]
@@ -382,13 +385,13 @@ def evaluating(model: nn.Module):
     try: yield model
     finally: model.train(was)
 
-def _per_member(model: VAE, x: Tensor) -> Tensor:
-    return x.expand(model.n_members, *x.shape) if x.dim() == 2 else x
+def _per_refit(model: VAE, x: Tensor) -> Tensor:
+    return x.expand(model.n_refits, *x.shape) if x.dim() == 2 else x
 
 @torch.no_grad()
 def project(model: VAE, x: Tensor, chunk_size: int = 65536) -> Tensor:
     "Latent means `mu` (`K x N x L`) of inputs `x` (`N x D` or `K x N x D`), in eval mode."
-    x = _per_member(model, x)
+    x = _per_refit(model, x)
     with evaluating(model):
         return torch.cat([model.encode(x[:, i:i + chunk_size])[0] for i in range(0, x.shape[1], chunk_size)], 1)
 
@@ -396,7 +399,7 @@ def project(model: VAE, x: Tensor, chunk_size: int = 65536) -> Tensor:
 def reconstruct(model: VAE, x: Tensor, sample: bool = False, generator: torch.Generator | None = None,
                 chunk_size: int = 65536) -> Tensor:
     "Decoder output (`K x N x D`) in eval mode: from `mu`, or from a sampled `z` when `sample=True`."
-    x = _per_member(model, x)
+    x = _per_refit(model, x)
     with evaluating(model):
         return torch.cat([model(x[:, i:i + chunk_size], generator, sample=sample)[0]
                           for i in range(0, x.shape[1], chunk_size)], 1)

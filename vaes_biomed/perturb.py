@@ -87,7 +87,7 @@ def perturbed_inputs(plan: PerturbationPlan, x: Tensor, features: slice | None =
 # %% ../nbs/04_perturb.ipynb #c015
 @dataclass
 class PassResult:
-    "Latent means and continuous reconstructions of one chunk of perturbed features, for every member."
+    "Latent means and continuous reconstructions of one chunk of perturbed features, for every refit."
     features: slice   # which perturbed features
     mu: Tensor        # K x p x N x L
     recon: Tensor     # K x p x N x C (all continuous features)
@@ -97,17 +97,17 @@ def model_pass(model: VAE, x: Tensor, sample: bool = False, generator: torch.Gen
                ) -> tuple[Tensor, Tensor]:
     "Latent means (`K x R x L`) and continuous reconstructions (`K x R x C`) of `R x D` inputs: the model's own forward pass, in eval mode."
     with evaluating(model):
-        out, mu, _ = model(x.expand(model.n_members, *x.shape), generator, sample=sample)
+        out, mu, _ = model(x.expand(model.n_refits, *x.shape), generator, sample=sample)
     return mu, out[..., model.layout.n_cat_inputs:]
 
 def perturbation_passes(model: VAE, x: Tensor, plan: PerturbationPlan, max_rows: int = 250_000,
                         sample: bool = False, generator: torch.Generator | None = None) -> Iterator[PassResult]:
     "Batched passes over all perturbed copies of `plan`: one `PassResult` per chunk of features."
     n = x.shape[0]
-    per_chunk = max(1, max_rows // max(1, n * model.n_members))
+    per_chunk = max(1, max_rows // max(1, n * model.n_refits))
     for start in range(0, plan.n_features, per_chunk):
         sl = slice(start, min(plan.n_features, start + per_chunk))
         px = perturbed_inputs(plan, x, sl)
         p = px.shape[0]
         mu, recon = model_pass(model, px.reshape(p * n, -1), sample, generator)
-        yield PassResult(sl, mu.reshape(model.n_members, p, n, -1), recon.reshape(model.n_members, p, n, -1))
+        yield PassResult(sl, mu.reshape(model.n_refits, p, n, -1), recon.reshape(model.n_refits, p, n, -1))

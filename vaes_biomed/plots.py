@@ -15,23 +15,23 @@ __all__ = ['plot_loss_curve', 'plot_latent_pairs']
 
 # %% ../nbs/02a_plots.ipynb #7b2d3365
 def plot_loss_curve(history: pd.DataFrame, terms: tuple[str, ...] = ("total", "ce", "sse", "kld")) -> Figure:
-    "One panel per loss term of a training history, one line per member."
-    missing = [c for c in ("epoch", "member", *terms) if c not in history.columns]
+    "One panel per loss term of a training history, one line per refit."
+    missing = [c for c in ("epoch", "refit", *terms) if c not in history.columns]
     if missing: raise KeyError(f"history lacks columns {missing}; expected the output of train_vae")
     fig, axes = plt.subplots(1, len(terms), figsize=(3.2 * len(terms), 2.8))
     axes = np.atleast_1d(axes)
     titles = dict(total="total loss", ce="categorical CE", sse="continuous SSE", kld="KLD (unweighted)")
     for ax, term in zip(axes, terms):
-        for member, h in history.groupby("member"):
-            ax.plot(h.epoch, h[term], lw=1, alpha=0.8, label=f"member {member}")
+        for refit, h in history.groupby("refit"):
+            ax.plot(h.epoch, h[term], lw=1, alpha=0.8, label=f"refit {refit}")
         if term != "kld" and (history[term] > 0).all(): ax.set_yscale("log")
         if term == "kld" and "kld_weight" in history:
             tw = ax.twinx()
-            first = history[history.member == history.member.min()]
+            first = history[history.refit == history.refit.min()]
             tw.step(first.epoch, first.kld_weight, where="post", color="grey", ls="--", lw=1)
             tw.set_ylabel("KLD weight", color="grey"); tw.set_ylim(-0.05, 1.05)
         ax.set(title=titles.get(term, term), xlabel="epoch")
-    if history.member.nunique() <= 5: axes[0].legend(fontsize=7)
+    if history.refit.nunique() <= 5: axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 # %% auto #0
 __all__ = ['METHODS', 'DECODINGS', 'REDUCERS', 'CONTINUOUS_PERTURBATIONS', 'ENGINES', 'GRID_KEYS', 'MODEL_DEFAULTS',
-           'TRAINING_DEFAULTS', 'ModelConfig', 'TrainingConfig']
+           'TRAINING_DEFAULTS', 'ModelConfig', 'TrainingConfig', 'RunSettings']
 
 # %% ../nbs/00a_settings.ipynb #s05
 METHODS = ("bayes", "ttest", "ks")                 # the three association methods
@@ -74,3 +74,17 @@ class TrainingConfig:
 # %% ../nbs/00a_settings.ipynb #s13
 MODEL_DEFAULTS = asdict(ModelConfig())
 TRAINING_DEFAULTS = {k: v for k, v in asdict(TrainingConfig()).items() if k != "batch_size"}
+
+# %% ../nbs/00a_settings.ipynb #s16
+@dataclass
+class RunSettings:
+    "How a task runs: `n_refits` refits seeded `seed, seed + 1, ...`, on `device` (None: CUDA if present), `quiet` or not."
+    n_refits: int = 1
+    seed: int = 0
+    device: str | None = None
+    quiet: bool = False
+
+    def __post_init__(self):
+        if int(self.n_refits) != self.n_refits or self.n_refits < 1: raise ValueError(f"n_refits must be a whole number >= 1, got {self.n_refits}")
+        self.n_refits, self.seed = int(self.n_refits), int(self.seed)
+        if self.device is not None: self.device = str(self.device)

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 # %% auto #0
 __all__ = ['ToyConfig', 'base_correlation', 'correlated_covariance', 'covariance_to_correlation', 'ToyModel', 'generate_batch',
-           'instance_losses', 'toy_loss', 'constant_lr', 'linear_lr', 'cosine_lr', 'train_toy_model', 'feature_norms',
-           'represented_features', 'plot_covariances', 'plot_feature_arrows']
+           'instance_losses', 'toy_loss', 'constant_lr', 'linear_lr', 'cosine_lr', 'ToyTraining', 'train_toy_model',
+           'feature_norms', 'represented_features', 'plot_covariances', 'plot_feature_arrows']
 
 # %% ../nbs/13_superposition.ipynb #9ab371a2
 @dataclass
@@ -126,11 +126,26 @@ def cosine_lr(step: int, steps: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * step / steps))
 
 # %% ../nbs/13_superposition.ipynb #79b3e91f
-def train_toy_model(model: ToyModel, steps: int = 10_000, batch_size: int = 1024, lr: float = 1e-3,
-                    lr_schedule: Callable[[int, int], float] = constant_lr, weight_decay: float = 0.01,
-                    seed: int = 0, log_every: int = 100, quiet: bool = False) -> dict[str, np.ndarray]:
+@dataclass
+class ToyTraining:
+    "How the toy models train: AdamW for `steps` batches of `batch_size`, at `lr` times `lr_schedule(step, steps)`."
+    steps: int = 10_000
+    batch_size: int = 1024
+    lr: float = 1e-3
+    lr_schedule: Callable[[int, int], float] = constant_lr
+    weight_decay: float = 0.01
+    log_every: int = 100
+
+    def __post_init__(self):
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(f"steps and batch_size must be >= 1, got {self.steps}, {self.batch_size}")
+
+def train_toy_model(model: ToyModel, training: ToyTraining | None = None, seed: int = 0,
+                    quiet: bool = False) -> dict[str, np.ndarray]:
     "Train every instance of `model` in place with AdamW; return the logged steps and per-instance losses."
-    if steps < 1 or batch_size < 1: raise ValueError(f"steps and batch_size must be >= 1, got {steps}, {batch_size}")
+    t = training or ToyTraining()
+    steps, batch_size, lr, lr_schedule, log_every = t.steps, t.batch_size, t.lr, t.lr_schedule, t.log_every
+    weight_decay = t.weight_decay
     gen = torch.Generator(device=model.mean.device).manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     logged_steps, losses = [], []

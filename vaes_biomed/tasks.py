@@ -15,7 +15,7 @@ from .config import (CONFIG_SETS, AnalyzeLatentTask, AssociationTask, ConfigErro
                                 TaskConfig, TTestTask, TuneStabilityTask, data_config_to_yaml, load_data_config,
                                 load_task_config, task_config_to_yaml)
 from .data import DataConfig, DatasetSpec, MultiOmicsData, encode_data
-from .settings import CONTINUOUS_PERTURBATIONS
+from .settings import CONTINUOUS_PERTURBATIONS, RunSettings
 
 # %% auto #0
 __all__ = ['init_project', 'run_task', 'run_command', 'limit_threads']
@@ -127,35 +127,38 @@ def _plot_pairs(data: MultiOmicsData, task: KSTask) -> list[tuple[str, str]] | N
     return [(x, y) for x in a for y in b]
 
 # %% ../nbs/09c_tasks.ipynb #k17
+def _run(task: TaskConfig, device, quiet: bool) -> RunSettings:
+    "The task's run settings: its refits (where it has them), its seed, the device and quietness."
+    return RunSettings(getattr(task, "num_refits", 1), task.seed, device, quiet)
+
 def _run_latent(data, task: AnalyzeLatentTask, folders: dict, device, quiet: bool) -> dict:
     from vaes_biomed.latent import analyze_latent
     all_names = [n for d in data.datasets for n in d.feature_names]
     colour_by = _known_features(task.feature_names, all_names, task.source, "feature_names")
-    return analyze_latent(data, task.model, task.training, folders["results"] / "latent_space", n_refits=task.num_refits,
-                          seed=task.seed, colour_by=colour_by or None, reducer=task.reducer, device=device, quiet=quiet)
+    return analyze_latent(data, task.model, task.training, folders["results"] / "latent_space", _run(task, device, quiet),
+                          colour_by or None, task.reducer)
 
 def _run_associations(data, task: AssociationTask, folders: dict, device, quiet: bool) -> dict:
-    from vaes_biomed.associations import identify_associations
+    from vaes_biomed.associations import AssociationSettings, identify_associations, write_associations
     _check_target(data, task)
-    res = identify_associations(data, task.method, task.target_dataset, task.target_value, task.model, task.training,
-                                num_refits=task.num_refits, sig_threshold=task.sig_threshold,
-                                out_dir=folders["results"] / "identify_associations", seed=task.seed,
-                                ttest_latent_sizes=task.latent_sizes if isinstance(task, TTestTask) else None,
-                                plot_pairs=_plot_pairs(data, task) if isinstance(task, KSTask) else None,
-                                models_dir=folders["models"] if task.save_refits else None, device=device, quiet=quiet,
-                                decoding=getattr(task, "decoding", "mean"), decision=task.call_settings())
+    settings = AssociationSettings(task.method, task.target_dataset, task.target_value, task.sig_threshold,
+                                   getattr(task, "decoding", "mean"), task.call_settings(),
+                                   task.latent_sizes if isinstance(task, TTestTask) else None)
+    res = identify_associations(data, settings, task.model, task.training, _run(task, device, quiet),
+                                folders["models"] if task.save_refits else None)
+    files = write_associations(res, folders["results"] / "identify_associations",
+                               _plot_pairs(data, task) if isinstance(task, KSTask) else None)
     return dict(method=task.method, n_pairs=len(res.table), n_significant=int(res.table.significant.sum()),
-                decision=res.calls.decision, delta=round(res.calls.delta, 6), files=res.files)
+                decision=res.calls.decision, delta=round(res.calls.delta, 6), files=files)
 
 def _run_tuning(data, task, folders: dict, device, quiet: bool) -> dict:
     from vaes_biomed.tuning import tune_model_reconstruction, tune_model_stability
     out = folders["results"] / "tune_model"
     if isinstance(task, TuneStabilityTask):
-        table = tune_model_stability(data, task.model, task.training, task.grid, out, seed=task.seed, device=device,
-                                     quiet=quiet, n_refits=task.num_refits)
+        table = tune_model_stability(data, task.model, task.training, task.grid, out, _run(task, device, quiet))
     else:
-        table = tune_model_reconstruction(data, task.model, task.training, task.grid, out, seed=task.seed, device=device,
-                                          quiet=quiet, test_fraction=task.test_fraction)
+        table = tune_model_reconstruction(data, task.model, task.training, task.grid, out, task.test_fraction,
+                                          _run(task, device, quiet))
     return dict(rows=len(table), out=str(out))
 
 # %% ../nbs/09c_tasks.ipynb #k18

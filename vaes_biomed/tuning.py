@@ -20,7 +20,7 @@ from tqdm import tqdm
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from .settings import GRID_KEYS
+from .settings import GRID_KEYS, RunSettings
 from .data import DataError, DataWarning, MultiOmicsData
 from .model import ModelConfig, layout_of, model_inputs, project, reconstruct, split_output
 from .training import TrainingConfig, train_ensemble, resolve_device
@@ -134,19 +134,18 @@ def _train_mask(split: pd.DataFrame, data: MultiOmicsData) -> np.ndarray:
     return (split["split"] == "train").values
 
 def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
-                        grid: dict[str, list], split: pd.DataFrame, n_refits: int = 1, seed: int = 0,
-                        device=None, quiet: bool = False) -> pd.DataFrame:
-    "Train each hyperparameter set on the train samples; box statistics of train and test reconstruction per dataset."
+                        grid: dict[str, list], split: pd.DataFrame, run: RunSettings | None = None) -> pd.DataFrame:
+    "Train each hyperparameter set on the train samples (`run`: refits, seed, device); box statistics of train and test reconstruction per dataset."
+    run = run or RunSettings()
     sets = expand_grid(grid)
-    if n_refits < 1: raise ValueError(f"n_refits must be >= 1, got {n_refits}")
     train = _train_mask(split, data)
     if train.sum() < 2: raise ValueError(f"only {int(train.sum())} training sample(s) in the split")
     configs = [apply_params(model_config, training_config, p) for p in sets]   # refuse bad values before training
-    device = resolve_device(device)
+    device = resolve_device(run.device)
     x_all, observed_all = model_inputs(data, device)       # every sample is scored, train and test
     rows = []
-    for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (reconstruction)", disable=quiet)):
-        trained = train_ensemble(data.subset(train), mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
+    for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (reconstruction)", disable=run.quiet)):
+        trained = train_ensemble(data.subset(train), mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=device, quiet=True)
         scores = score_arrays(reconstruct(trained.model, x_all), data, observed_all)
         for ds in data.datasets:
             metric, s = scores[ds.name]
@@ -173,19 +172,20 @@ def latent_stability(z, max_elements: int = 2 ** 25) -> np.ndarray:
 
 # %% ../nbs/06_tuning.ipynb #c031
 def ensemble_stability(trained) -> np.ndarray:
-    "`latent_stability` of a `TrainedVAE`'s members, projecting the inputs it was trained on."
+    "`latent_stability` of a `TrainedVAE`'s refits, projecting the inputs it was trained on."
     return latent_stability(project(trained.model, trained.x))
 
 def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
-                   grid: dict[str, list], n_refits: int = 3, seed: int = 0, device=None, quiet: bool = False) -> pd.DataFrame:
-    "Train `n_refits` members per hyperparameter set on all samples; stability of each refit against refit 0."
-    if n_refits < 2: raise ValueError(f"stability compares refits: n_refits must be >= 2, got {n_refits}")
+                   grid: dict[str, list], run: RunSettings | None = None) -> pd.DataFrame:
+    "Train `run.n_refits` refits (default 3) per hyperparameter set on all samples; stability of each refit against refit 0."
+    run = run or RunSettings(n_refits=3)
+    if run.n_refits < 2: raise ValueError(f"stability compares refits: n_refits must be >= 2, got {run.n_refits}")
     sets = expand_grid(grid)
     configs = [apply_params(model_config, training_config, p) for p in sets]
-    device = resolve_device(device)
+    device = resolve_device(run.device)
     rows = []
-    for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (stability)", disable=quiet)):
-        trained = train_ensemble(data, mcfg, tcfg, n_refits=n_refits, seed=seed, device=device, quiet=True)
+    for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (stability)", disable=run.quiet)):
+        trained = train_ensemble(data, mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=device, quiet=True)
         stab = ensemble_stability(trained)
         for j, s in enumerate(stab, start=1):
             rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, refit=j, seed=trained.model.seeds[j],
@@ -290,12 +290,13 @@ def _grid_figure(make, table: pd.DataFrame, path: Path, **kw) -> Path | None:
     return path
 
 def tune_model_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
-                              grid: dict[str, list], out_dir, test_fraction: float = 0.1, n_refits: int = 1, seed: int = 0,
-                              device=None, quiet: bool = False) -> pd.DataFrame:
+                              grid: dict[str, list], out_dir, test_fraction: float = 0.1,
+                              run: RunSettings | None = None) -> pd.DataFrame:
     "MOVE's tune_model_reconstruction task: writes `split.tsv` (reused), `reconstruction_stats.tsv` and a figure to `out_dir`."
+    run = run or RunSettings()
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    split = fixed_split(data.ids, test_fraction, seed, out / "split.tsv")
-    table = tune_reconstruction(data, model_config, training_config, grid, split, n_refits, seed, device, quiet)
+    split = fixed_split(data.ids, test_fraction, run.seed, out / "split.tsv")
+    table = tune_reconstruction(data, model_config, training_config, grid, split, run)
     table.to_csv(out / "reconstruction_stats.tsv", sep="\t", index=False)
     keys = _param_columns(table)
     if len(keys) <= 2:
@@ -305,11 +306,10 @@ def tune_model_reconstruction(data: MultiOmicsData, model_config: ModelConfig | 
     return table
 
 def tune_model_stability(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
-                         grid: dict[str, list], out_dir, n_refits: int = 3, seed: int = 0, device=None,
-                         quiet: bool = False) -> pd.DataFrame:
-    "MOVE's tune_model_stability task: writes `stability_stats.tsv` and a figure to `out_dir`."
+                         grid: dict[str, list], out_dir, run: RunSettings | None = None) -> pd.DataFrame:
+    "MOVE's tune_model_stability task: writes `stability_stats.tsv` and a figure to `out_dir` (`run`: default 3 refits)."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    table = tune_stability(data, model_config, training_config, grid, n_refits, seed, device, quiet)
+    table = tune_stability(data, model_config, training_config, grid, run)
     table.to_csv(out / "stability_stats.tsv", sep="\t", index=False)
     keys = _param_columns(table)
     if len(keys) <= 2:

@@ -21,6 +21,7 @@ from bench import feature_names, score  # noqa: E402
 from vaes_biomed import associations as A  # noqa: E402
 from vaes_biomed.config import load_data_config, load_task_config  # noqa: E402
 from vaes_biomed.data import encode_data  # noqa: E402
+from vaes_biomed.settings import RunSettings  # noqa: E402
 from vaes_biomed.training import load_or_train_ensemble  # noqa: E402
 
 SET, TASK = "synthetic_large", "synthetic_large__id_assoc_bayes"
@@ -49,9 +50,9 @@ def main():
         tg = [f for d in ("Continuous_A", "Continuous_B") for f in feature_names(proj, SET, d)]
         for label, decoding in [("latent mean (vaes_biomed)", "mean"), ("sampled z (upstream)", "sampled")]:
             # the task itself, on the saved refits checked above, decoding the latent means or a sampled z
-            res = A.identify_associations(data, "bayes", task.target_dataset, task.target_value, task.model,
-                                          task.training, task.num_refits, task.sig_threshold, seed=seed,
-                                          models_dir=Path("interim_data/models"), quiet=True, decoding=decoding)
+            settings = A.AssociationSettings("bayes", task.target_dataset, task.target_value, task.sig_threshold, decoding)
+            res = A.identify_associations(data, settings, task.model, task.training,
+                                          RunSettings(task.num_refits, seed, quiet=True), Path("interim_data/models"))
             sig = proj / "results" / "decoding_check.tsv"
             sig.parent.mkdir(exist_ok=True)
             res.significant.to_csv(sig, sep="\t", index=False)

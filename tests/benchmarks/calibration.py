@@ -39,7 +39,8 @@ import torch
 
 from dataclasses import replace
 
-from vaes_biomed.associations import CallSettings, identify_associations
+from vaes_biomed.associations import AssociationSettings, CallSettings, identify_associations
+from vaes_biomed.settings import RunSettings
 from vaes_biomed.training import load_or_train_ensemble
 from vaes_biomed.config import CONFIG_SETS, load_data_config, load_task_config
 from vaes_biomed.data import DatasetSpec, MultiOmicsData, encode_data, encode_datasets
@@ -136,10 +137,10 @@ def run_case(case: str, seed: int, methods: list[str]) -> list[dict]:
             load_or_train_ensemble(data, replace(c["model"], num_latent=L), c["training"], c["refits"], seed, models, quiet=True)
         for decision in ("move", "effect"):
             t0 = time.perf_counter()
-            res[decision] = identify_associations(data, method, tds, tv, c["model"], c["training"], c["refits"],
-                                                  0.05, seed=seed, models_dir=models, quiet=True,
-                                                  ttest_latent_sizes=c["ttest_sizes"] if method == "ttest" else None,
-                                                  decoding=ARGS.decoding, decision=CallSettings(decision))
+            settings = AssociationSettings(method, tds, tv, 0.05, ARGS.decoding, CallSettings(decision),
+                                           c["ttest_sizes"] if method == "ttest" else None)
+            res[decision] = identify_associations(data, settings, c["model"], c["training"],
+                                                  RunSettings(c["refits"], seed, quiet=True), models)
             seconds[decision] = time.perf_counter() - t0
         for decision, r in res.items():
             row = dict(case=case, seed=seed, method=method, decision=decision, decoding=ARGS.decoding,
