@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from scipy import stats
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -121,6 +120,7 @@ def paired_ttest(change: Tensor, noise: Tensor, valid: Tensor | None = None) -> 
     mean = torch.where(valid, d, 0.0).sum(-1) / n.clamp(min=1)
     var = torch.where(valid, d - mean[..., None], 0.0).pow(2).sum(-1) / (n - 1).clamp(min=1)
     t = (mean / torch.sqrt(var / n.clamp(min=1))).numpy()
+    from scipy import stats   # here, not at the top: scipy.stats takes longer to import than most tasks spend in it
     with np.errstate(invalid="ignore"):
         p = 2 * stats.t.sf(np.abs(t), (n - 1).clamp(min=1).numpy())
     return np.where(np.isfinite(p) & (n.numpy() > 1), p, 1.0)

@@ -283,7 +283,7 @@ class TrainingPass:
         # BatchNorm: dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)), reusing the two sums above
         da = torch.add(dy, lay.gbeta, alpha=-1 / b).addcmul_(xhat, lay.ggamma, value=-1 / b).mul_(lay.gamma * rstd)
         if mask is not None: da.mul_(mask)
-        dh = torch.where(h > 0, da, da * 0.01)   # LeakyReLU's default slope
+        dh = torch.ops.aten.leaky_relu_backward(da, h, 0.01, False)   # LeakyReLU's default slope, one op
         torch.bmm(x.transpose(1, 2), dh, out=lay.gw)
         torch.sum(dh, 1, keepdim=True, out=lay.gb)
         return torch.bmm(dh, lay.w.transpose(1, 2)) if need_dx else None

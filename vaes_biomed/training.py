@@ -123,18 +123,19 @@ def _epoch_losses(step: TrainingPass, x, observed, kld_w, perms, batch_size, opt
     whole = used.numel() * x.shape[1] * x.element_size() <= _GATHER_BYTES
     if whole:
         xp, op = x[used], observed[used]
-        tg = loss_targets(step.model.layout, xp, op, batch_size)
-    noise = step.draw_noise(generators, batch_size, n_batches)   # the epoch's random draws, refit by refit
+        g_cat, g_sum, obs_w = loss_targets(step.model.layout, xp, op, batch_size)
+        # every batch's views made at once (one call each, not one per batch: per-call overhead is the cost here)
+        xs, os_, ws = xp.split(batch_size, 1), op.split(batch_size, 1), obs_w.split(batch_size, 1)
+        gcs, gss = [g.split(batch_size, 1) for g in g_cat], [g.split(batch_size, 1) for g in g_sum]
+    noise = [None if m is None else m.unbind(0) for m in step.draw_noise(generators, batch_size, n_batches)]
+    rows = terms.unbind(0)
     for i in range(n_batches):
-        cols = slice(i * batch_size, (i + 1) * batch_size)
-        if whole:
-            xb, ob = xp[:, cols], op[:, cols]
-            tb = ([g[:, cols] for g in tg[0]], [g[:, cols] for g in tg[1]], tg[2][:, cols])
+        if whole: xb, ob, tb = xs[i], os_[i], ([g[i] for g in gcs], [g[i] for g in gss], ws[i])
         else:
+            cols = slice(i * batch_size, (i + 1) * batch_size)
             xb, ob, tb = x[used[:, cols]], observed[used[:, cols]], None
-        nb = [None if m is None else m[i] for m in noise]
         # the gradients of the summed total go straight into the optimiser's flat buffer (refits share no weights)
-        step(xb, ob, kld_w, nb, tb, out=terms[i])
+        step(xb, ob, kld_w, [None if m is None else m[i] for m in noise], tb, out=rows[i])
         optimizer.step()
     ce, sse, kld = terms.sum(0)
     return dict(total=ce + sse + step.model.config.beta * kld_w * kld, ce=ce, sse=sse, kld=kld)
