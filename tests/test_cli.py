@@ -180,3 +180,18 @@ def test_init_amsc_refuses_n_samples(tmp_path, capsys):
     assert not (tmp_path / "config").exists()                  # refused before writing anything
     assert main(["init", "amsc", "--dir", str(tmp_path), "--n-samples", "100"]) == 2
     assert "n_samples does not apply" in capsys.readouterr().err
+
+
+def test_init_keeps_edited_files_and_force_replaces_them(tmp_path, capsys):
+    "A second `init` keeps an edited task config and the data, and lists them; --force writes them afresh."
+    assert main(["init", "tutorial", "--dir", str(tmp_path), "--n-samples", "30"]) == 0
+    task = tmp_path / "config" / "task" / "tutorial__latent.yaml"
+    ids = tmp_path / "data" / "random.tutorial.ids.txt"
+    task.write_text(task.read_text() + "# my edit\n")
+    capsys.readouterr()
+    assert main(["init", "tutorial", "--dir", str(tmp_path), "--n-samples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "# my edit" in task.read_text() and len(ids.read_text().split()) == 30
+    assert "--force replaces them" in out and str(task) in out
+    assert main(["init", "tutorial", "--dir", str(tmp_path), "--n-samples", "50", "--force"]) == 0
+    assert "# my edit" not in task.read_text() and len(ids.read_text().split()) == 50

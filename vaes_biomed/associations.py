@@ -37,17 +37,19 @@ __all__ = ['STATISTIC_ROWS', 'STATISTICS', 'TIDY_COLUMNS', 'continuous_targets',
            'cumulative_histogram', 'plot_input_vs_reconstruction', 'plot_ks_cumulative', 'plot_reconstruction_movement',
            'AssociationSettings', 'AssociationResult', 'identify_associations', 'write_associations']
 
-# %% ../nbs/05_associations.ipynb #c007
+# %% ../nbs/05_associations.ipynb #c007-0
 def continuous_targets(data: MultiOmicsData) -> pd.DataFrame:
     "The continuous target features (`feature_b_id` is the index among all continuous features)."
     names = [(n, ds.name) for ds in data.continuous for n in ds.feature_names]
     return pd.DataFrame({"feature_b_id": np.arange(len(names)), "feature_b_name": [n for n, _ in names],
                          "feature_b_dataset": [d for _, d in names]})
 
+# %% ../nbs/05_associations.ipynb #c007-1
 def nan_mask(data: MultiOmicsData) -> np.ndarray:
     "N x C mask of missing continuous inputs (left out of every comparison)."
     return np.isnan(data.continuous_values())
 
+# %% ../nbs/05_associations.ipynb #c007-2
 def self_pairs(plan: PerturbationPlan, n_targets: int) -> np.ndarray:
     "P x C mask of self-associations (the perturbed feature as its own target)."
     out = np.zeros((plan.n_features, n_targets), bool)
@@ -55,11 +57,12 @@ def self_pairs(plan: PerturbationPlan, n_targets: int) -> np.ndarray:
     out[np.flatnonzero(has), plan.self_target[has]] = True
     return out
 
+# %% ../nbs/05_associations.ipynb #c007-3
 def valid_samples(nan: Tensor, feature_mask: Tensor) -> Tensor:
     "p x N x C mask of the samples that count for each (perturbed feature, target) pair."
     return ~nan[None, :, :] & ~feature_mask[:, :, None]
 
-# %% ../nbs/05_associations.ipynb #c010
+# %% ../nbs/05_associations.ipynb #c010-0
 def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) -> Tensor:
     "Signed two-sample KS statistic over the last axis (negative when `perturbed` lies to the right); NaN without samples."
     p, b = torch.broadcast_tensors(torch.as_tensor(perturbed), torch.as_tensor(baseline))
@@ -77,11 +80,12 @@ def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) 
     out = torch.where(d_plus >= d_minus, d_plus, -d_minus).double() / n.clamp(min=1)
     return torch.where(n > 0, out, torch.nan)
 
+# %% ../nbs/05_associations.ipynb #c010-1
 def ks_threshold(n_samples: int, sig_threshold: float = 0.05) -> float:
     "The |KS| a pair must reach: sqrt(-ln(alpha / 2) / N)."
     return math.sqrt(-math.log(sig_threshold / 2) / n_samples)
 
-# %% ../nbs/05_associations.ipynb #c014
+# %% ../nbs/05_associations.ipynb #c014-0
 def bayes_probability(diff: Tensor, valid: Tensor | None = None) -> Tensor:
     "Share of counted samples (last axis) whose reconstruction went up by more than 1e-8."
     diff = torch.as_tensor(diff)
@@ -90,16 +94,19 @@ def bayes_probability(diff: Tensor, valid: Tensor | None = None) -> Tensor:
     n = valid.sum(-1).double()
     return torch.where(n > 0, up / n.clamp(min=1), torch.nan)
 
+# %% ../nbs/05_associations.ipynb #c014-1
 def bayes_k(prob) -> np.ndarray:
     "MOVE's Bayes factor K = ln(p + 1e-8) - ln(1 - p + 1e-8)."
     prob = np.asarray(prob, dtype=float)
     return np.log(prob + 1e-8) - np.log(1 - prob + 1e-8)
 
+# %% ../nbs/05_associations.ipynb #c014-2
 def expected_fdr(abs_k_sorted) -> np.ndarray:
     "Expected FDR of the top r pairs of a ranking by |K| (descending)."
     p = 1 / (1 + np.exp(-np.asarray(abs_k_sorted, dtype=float)))   # = e^|K| / (1 + e^|K|), overflow-free
     return np.cumsum(1 - p) / np.arange(1, len(p) + 1)
 
+# %% ../nbs/05_associations.ipynb #c014-3
 def fdr_cutoff(fdr, sig_threshold: float = 0.05, rule: str = "sound") -> int:
     "How many top-ranked pairs are called under `rule`: 'sound', 'nearest' (inclusive nearest rank) or 'upstream' (MOVE's slice)."
     fdr = np.asarray(fdr, dtype=float)
@@ -125,7 +132,7 @@ def paired_ttest(change: Tensor, noise: Tensor, valid: Tensor | None = None) -> 
         p = 2 * stats.t.sf(np.abs(t), (n - 1).clamp(min=1).numpy())
     return np.where(np.isfinite(p) & (n.numpy() > 1), p, 1.0)
 
-# %% ../nbs/05_associations.ipynb #c025
+# %% ../nbs/05_associations.ipynb #c025-0
 def _masks(data: MultiOmicsData, plan: PerturbationPlan, device) -> tuple[Tensor, Tensor]:
     return (torch.as_tensor(nan_mask(data), device=device), torch.as_tensor(plan.feature_mask, device=device))
 
@@ -140,6 +147,7 @@ def target_scale(data: MultiOmicsData) -> np.ndarray:
     sd = np.nanstd(data.continuous_values(), axis=0)
     return np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
 
+# %% ../nbs/05_associations.ipynb #c025-1
 def _mean_change(change: Tensor, valid: Tensor, scale: Tensor) -> np.ndarray:
     "K x p x C mean change over the counted samples (`valid`: p x N x C), in SD units of each target."
     return ((change * valid).sum(2) / valid.sum(1).clamp(min=1) / scale).cpu().numpy()
@@ -153,6 +161,7 @@ class PairChanges:
     delta: float | None = None                 # the delta of `exceedance`
     sample_interval: np.ndarray | None = None  # 2 x P x C: 2.5 % and 97.5 % of the sample changes (one refit)
 
+# %% ../nbs/05_associations.ipynb #c025-2
 def _ensemble_parts(trained: TrainedVAE, plan: PerturbationPlan) -> tuple[VAE, Tensor, MultiOmicsData]:
     "The model, inputs and data of a trained ensemble, checked against the plan they are perturbed with."
     if trained.data is None: raise ValueError("the trained ensemble does not carry its data: train it with train_ensemble or load_or_train_ensemble")
@@ -207,21 +216,25 @@ def perturbation_statistics(trained: TrainedVAE, plan: PerturbationPlan, statist
         out["changes"] = PairChanges(means, counted, tuple(exceed) if exceed is not None else None, delta, interval)
     return out
 
+# %% ../nbs/05_associations.ipynb #c025-3
 def bayes_probabilities(trained: TrainedVAE, plan: PerturbationPlan, max_rows: int = STATISTIC_ROWS, quiet: bool = True,
                         sample: bool = False, generator: torch.Generator | None = None) -> np.ndarray:
     "P x C share of samples whose reconstruction of each target went up, mean change over refits (`sample`: decode a sampled z, as MOVE)."
     return perturbation_statistics(trained, plan, ("bayes_move",), None, max_rows, quiet, sample, generator)["bayes_move"]
 
+# %% ../nbs/05_associations.ipynb #c025-4
 def ks_statistics(trained: TrainedVAE, plan: PerturbationPlan, max_rows: int = STATISTIC_ROWS, quiet: bool = True,
                   sample: bool = False, generator: torch.Generator | None = None) -> np.ndarray:
     "K x P x C signed KS statistics of perturbed vs baseline reconstructions, per refit (`sample`: decode a sampled z, as MOVE)."
     return perturbation_statistics(trained, plan, ("ks",), None, max_rows, quiet, sample, generator)["ks"]
 
+# %% ../nbs/05_associations.ipynb #c025-5
 def pair_changes(trained: TrainedVAE, plan: PerturbationPlan, delta: float | None = None, max_rows: int = STATISTIC_ROWS,
                  sample: bool = False, generator: torch.Generator | None = None) -> PairChanges:
     "The per-pair changes in SD units of each target (with exceedance counts at `delta` when given)."
     return perturbation_statistics(trained, plan, ("changes",), delta, max_rows, True, sample, generator)["changes"]
 
+# %% ../nbs/05_associations.ipynb #c025-6
 def ttest_statistics(trained: TrainedVAE, plan: PerturbationPlan, n_noise: int = 10, seed: int = 0,
                      max_rows: int = 250_000, quiet: bool = True) -> tuple[np.ndarray, np.ndarray]:
     "K x P x C paired t-test p-values (before any correction) of sampled reconstructions against sampling noise, and the K x P x C mean changes in SD units."
@@ -242,11 +255,13 @@ def ttest_statistics(trained: TrainedVAE, plan: PerturbationPlan, n_noise: int =
         means[:, r.features] = _mean_change(change, valid, scale)
     return out, means
 
+# %% ../nbs/05_associations.ipynb #c025-7
 def ttest_pvalues(trained: TrainedVAE, plan: PerturbationPlan, n_noise: int = 10, seed: int = 0,
                   max_rows: int = 250_000, quiet: bool = True) -> np.ndarray:
     "K x P x C paired t-test p-values (before Bonferroni) of sampled reconstructions against sampling noise."
     return ttest_statistics(trained, plan, n_noise, seed, max_rows, quiet)[0]
 
+# %% ../nbs/05_associations.ipynb #c025-8
 def latent_locations(trained: TrainedVAE, plan: PerturbationPlan, refit: int = 0, max_rows: int = STATISTIC_ROWS) -> np.ndarray:
     "N x L x (P + 1) latent means of one refit: perturbed copies first, baseline last (`latent_location.npy`)."
     model, x, _ = _ensemble_parts(trained, plan)
@@ -254,7 +269,7 @@ def latent_locations(trained: TrainedVAE, plan: PerturbationPlan, refit: int = 0
     parts = [r.mu[refit].permute(1, 2, 0).cpu() for r in perturbation_passes(model, x, plan, max_rows)]
     return torch.cat(parts + [mu_base[refit][..., None].cpu()], -1).numpy()
 
-# %% ../nbs/05_associations.ipynb #c029
+# %% ../nbs/05_associations.ipynb #c029-0
 def _long_table(plan: PerturbationPlan, targets: pd.DataFrame, columns: dict, significant: np.ndarray,
                 order: np.ndarray) -> pd.DataFrame:
     "MOVE's association layout for P x C arrays, rows in `order` (flat indices)."
@@ -292,6 +307,7 @@ def bayes_table(plan: PerturbationPlan, targets: pd.DataFrame, prob: np.ndarray,
     sig &= ~low.ravel()
     return _long_table(plan, targets, dict(proba=proba, fdr=fdr, bayes_k=k), sig, order)
 
+# %% ../nbs/05_associations.ipynb #c029-1
 def ks_table(plan: PerturbationPlan, targets: pd.DataFrame, ks: np.ndarray, n_samples: int,
              sig_threshold: float = 0.05) -> pd.DataFrame:
     "KS calls: median signed KS over refits (self-associations 0), significant when |KS| >= sqrt(-ln(alpha/2)/N)."
@@ -304,6 +320,7 @@ def ks_table(plan: PerturbationPlan, targets: pd.DataFrame, ks: np.ndarray, n_sa
     order = np.lexsort((-np.abs(med).ravel(), bad.ravel()))
     return _long_table(plan, targets, dict(ks_distance=med), sig, order)
 
+# %% ../nbs/05_associations.ipynb #c029-2
 def ttest_table(plan: PerturbationPlan, targets: pd.DataFrame, pvalues: dict, sig_threshold: float = 0.05) -> pd.DataFrame:
     "t-test calls: Bonferroni over targets; significant in >= half the refits for >= 3/4 of the latent sizes."
     C, selfp = len(targets), self_pairs(plan, len(targets))
@@ -321,11 +338,12 @@ def ttest_table(plan: PerturbationPlan, targets: pd.DataFrame, pvalues: dict, si
     order = np.lexsort((p.ravel(), ~sig.ravel()))
     return _long_table(plan, targets, dict(p_value=p), sig, order)
 
+# %% ../nbs/05_associations.ipynb #c029-3
 def significant_associations(table: pd.DataFrame) -> pd.DataFrame:
     "The significant rows in MOVE's `results_sig_assoc_*.tsv` layout (without the `significant` column)."
     return table[table.significant].drop(columns="significant").reset_index(drop=True)
 
-# %% ../nbs/05_associations.ipynb #e02
+# %% ../nbs/05_associations.ipynb #e02-0
 @dataclass
 class PairCalls:
     "One method's decision for every (perturbed feature, target) pair, as P x C arrays."
@@ -350,6 +368,7 @@ class PairCalls:
         "The calls at FDR threshold `alpha`: q <= alpha where the floor holds (MOVE's t-test: without its vote)."
         return (self.q <= alpha) & self.passes_floor & ~self.excluded
 
+# %% ../nbs/05_associations.ipynb #e02-1
 def _effects(refit_means: np.ndarray, delta: float, sample_interval=None) -> tuple:
     "Mean effect, its 95 % interval (over refits, or samples with one refit) and the refits agreeing."
     effect = refit_means.mean(0)
@@ -378,6 +397,7 @@ def bayes_effect_calls(changes: PairChanges, delta: float, excluded: np.ndarray,
                      excluded, (q <= sig_threshold) & floor & ~excluded, probability=np.nan_to_num(p, nan=0.0),
                      statistic=k, unit=unit)
 
+# %% ../nbs/05_associations.ipynb #e02-2
 def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded: np.ndarray,
                     sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
     "KS with a floor: MOVE's per-pair KS threshold (p = 2 exp(-n D^2) <= alpha), and the mean change must reach delta."
@@ -395,6 +415,7 @@ def ks_effect_calls(ks: np.ndarray, changes: PairChanges, delta: float, excluded
                      interval, agree, ks.shape[0], p, floor, excluded, (p <= sig_threshold) & floor & ~excluded,
                      p_value=p, statistic=med)
 
+# %% ../nbs/05_associations.ipynb #e02-3
 def ttest_effect_calls(pvalues: dict, refit_means: np.ndarray, delta: float, excluded: np.ndarray,
                        sig_threshold: float = 0.05, min_refit_agreement: int = 0) -> PairCalls:
     "t-test with a floor: the median p over refits and latent sizes, Benjamini-Hochberg over all pairs, and the mean change (K x P x C, per refit) must reach delta."
@@ -406,6 +427,7 @@ def ttest_effect_calls(pvalues: dict, refit_means: np.ndarray, delta: float, exc
     return PairCalls("ttest", "effect", delta, "Benjamini-Hochberg", effect, interval, agree, m.shape[0], q, floor,
                      excluded, (q <= sig_threshold) & floor & ~excluded, p_value=np.where(excluded, 1.0, p))
 
+# %% ../nbs/05_associations.ipynb #e02-4
 def move_calls(table: pd.DataFrame, method: str, refit_means: np.ndarray, excluded: np.ndarray, n_samples: int,
                sample_interval=None) -> PairCalls:
     "MOVE's calls (a `bayes_table`, `ks_table` or `ttest_table`) as `PairCalls`, with the effects measured beside them."
@@ -429,7 +451,7 @@ def move_calls(table: pd.DataFrame, method: str, refit_means: np.ndarray, exclud
     return PairCalls(method, "move", 0.0, fdr_method, effect, interval, agree, refit_means.shape[0], q,
                      np.ones((P, C), bool), excluded, called & ~excluded, **kw)
 
-# %% ../nbs/05_associations.ipynb #e08
+# %% ../nbs/05_associations.ipynb #e08-0
 TIDY_COLUMNS = ["feature_a", "feature_b", "feature_b_dataset", "method", "effect_sd", "effect", "ci_low_sd",
                 "ci_high_sd", "probability", "p_value", "q", "refits_agreeing", "n_refits", "passes_floor", "called",
                 "decision", "delta", "fdr_method"]
@@ -439,6 +461,7 @@ def original_units(data: MultiOmicsData) -> np.ndarray:
     raw = np.concatenate([ds.std if ds.scale and ds.std is not None else np.ones(ds.n_features) for ds in data.continuous])
     return target_scale(data) * raw
 
+# %% ../nbs/05_associations.ipynb #e08-1
 def tidy_associations(calls: PairCalls, plan: PerturbationPlan, targets: pd.DataFrame, units: np.ndarray) -> pd.DataFrame:
     "One row per (perturbed feature, target) pair, self pairs left out: effect, interval, probability or p, q, refits agreeing, call."
     P, C = calls.q.shape
@@ -458,6 +481,7 @@ def tidy_associations(calls: PairCalls, plan: PerturbationPlan, targets: pd.Data
     out = out.assign(_abs=out.effect_sd.abs()).sort_values(["called", "q", "_abs"], ascending=[False, True, False], kind="stable")
     return out.drop(columns="_abs").reset_index(drop=True)
 
+# %% ../nbs/05_associations.ipynb #e08-2
 def move_layout(calls: PairCalls, plan: PerturbationPlan, targets: pd.DataFrame) -> pd.DataFrame:
     "MOVE's association layout written from `calls` (its columns for the method; calls first, then by strength)."
     P, C = calls.q.shape
@@ -495,12 +519,13 @@ def ks_quality(data: MultiOmicsData, recon: np.ndarray) -> pd.DataFrame:
     out["pearson_r"], out["linear_coef"] = np.nanmean(r, 0), coef.mean(0)
     return out
 
-# %% ../nbs/05_associations.ipynb #c047
+# %% ../nbs/05_associations.ipynb #c047-0
 def cumulative_histogram(values: np.ndarray, bins: np.ndarray) -> np.ndarray:
     "Cumulative share of `values` up to each bin edge (density x bin width, summed): ends at 1."
     density, edges = np.histogram(values, bins=bins, density=True)
     return np.cumsum(density * np.diff(edges))
 
+# %% ../nbs/05_associations.ipynb #c047-1
 def plot_input_vs_reconstruction(inputs: np.ndarray, recon: np.ndarray, name: str, coefs=None) -> Figure:
     "Scatter of a target's input against its baseline reconstruction, with a fitted curve (c0, c1, c2)."
     fig, ax = plt.subplots(figsize=(3.6, 3.4))
@@ -512,6 +537,7 @@ def plot_input_vs_reconstruction(inputs: np.ndarray, recon: np.ndarray, name: st
     fig.tight_layout()
     return fig
 
+# %% ../nbs/05_associations.ipynb #c047-2
 def plot_ks_cumulative(baseline: np.ndarray, perturbed: np.ndarray, target: str, perturbed_feature: str,
                        ks: float | None = None, n_bins: int = 50) -> Figure:
     "Cumulative distributions of a target's baseline and perturbed reconstructions."
@@ -525,6 +551,7 @@ def plot_ks_cumulative(baseline: np.ndarray, perturbed: np.ndarray, target: str,
     ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
+# %% ../nbs/05_associations.ipynb #c047-3
 def plot_reconstruction_movement(inputs: np.ndarray, baseline: np.ndarray, perturbed: np.ndarray, target: str,
                                  perturbed_feature: str) -> Figure:
     "Per sample: the baseline and perturbed reconstruction of a target against its input, joined by a line."

@@ -96,7 +96,7 @@ class ConfigError(ValueError):
 TASK_TYPES = ("encode_data", "analyze_latent", "identify_associations_bayes", "identify_associations_ttest",
               "identify_associations_ks", "tune_model_reconstruction", "tune_model_stability")
 
-# %% ../nbs/09_config.ipynb #t03
+# %% ../nbs/09_config.ipynb #t03-0
 @dataclass
 class TaskConfig:
     "What every task has: name, type, model and training settings, seed, source file, and MOVE's `cuda` and dataset weights."
@@ -110,10 +110,12 @@ class TaskConfig:
     categorical_weights: list[float] | None = None        # MOVE's model.*_weights; None: the data config's weights
     continuous_weights: list[float] | None = None
 
+# %% ../nbs/09_config.ipynb #t03-1
 @dataclass
 class EncodeDataTask(TaskConfig):
     "`encode_data`: read, check and encode the data config's files."
 
+# %% ../nbs/09_config.ipynb #t03-2
 @dataclass
 class AnalyzeLatentTask(TaskConfig):
     "`analyze_latent`: train, project, score the reconstructions, and plot the latent space coloured by `feature_names`."
@@ -121,7 +123,7 @@ class AnalyzeLatentTask(TaskConfig):
     reducer: str = "umap"
     num_refits: int = 1
 
-# %% ../nbs/09_config.ipynb #t04
+# %% ../nbs/09_config.ipynb #t04-0
 @dataclass
 class AssociationTask(TaskConfig):
     "What the three `identify_associations_*` tasks share: the perturbation, the refits and the decision."
@@ -141,12 +143,14 @@ class AssociationTask(TaskConfig):
         "The decision keys as the `CallSettings` that `identify_associations` takes."
         return CallSettings(self.decision, self.delta, self.min_refit_agreement, getattr(self, "probability_unit", "auto"))
 
+# %% ../nbs/09_config.ipynb #t04-1
 @dataclass
 class BayesTask(AssociationTask):
     "`identify_associations_bayes`."
     decoding: str = "mean"
     probability_unit: str = "auto"
 
+# %% ../nbs/09_config.ipynb #t04-2
 @dataclass
 class KSTask(AssociationTask):
     "`identify_associations_ks`; `perturbed_feature_names` x `target_feature_names` get the KS figures."
@@ -154,18 +158,20 @@ class KSTask(AssociationTask):
     perturbed_feature_names: list[str] = field(default_factory=list)
     target_feature_names: list[str] = field(default_factory=list)
 
+# %% ../nbs/09_config.ipynb #t04-3
 @dataclass
 class TTestTask(AssociationTask):
     "`identify_associations_ttest`: MOVE's four latent sizes (its `model.num_latent` list)."
     latent_sizes: list[int] = field(default_factory=lambda: [150, 200, 250, 300])
 
-# %% ../nbs/09_config.ipynb #t05
+# %% ../nbs/09_config.ipynb #t05-0
 @dataclass
 class TuneReconstructionTask(TaskConfig):
     "`tune_model_reconstruction`: train each point of `grid`, score reconstructions on a held-out `test_fraction`."
     grid: dict = field(default_factory=dict)
     test_fraction: float = 0.1
 
+# %% ../nbs/09_config.ipynb #t05-1
 @dataclass
 class TuneStabilityTask(TaskConfig):
     "`tune_model_stability`: train `num_refits` refits at each point of `grid`, compare their latent spaces."

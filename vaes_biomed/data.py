@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# %% ../nbs/00_data.ipynb #2838f79e
+# %% ../nbs/00_data.ipynb #2838f79e-0
 class DataError(ValueError):
     "Bad input data; the message names the file (or DataFrame), column and first offending line or row."
 
+# %% ../nbs/00_data.ipynb #2838f79e-1
 class DataWarning(UserWarning):
     "Something in the input was dropped or made missing; the message counts it."
 

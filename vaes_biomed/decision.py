@@ -49,7 +49,7 @@ def estimate_delta(mean_changes, floor: float = DELTA_FLOOR, rule: str = "auto",
     means = np.sort(GaussianMixture(3, random_state=seed).fit(x[:, None]).means_.ravel())
     return float(max(floor, DELTA_COEF * (abs(means[0]) + abs(means[-1])) / 2))
 
-# %% ../nbs/04a_decision.ipynb #d12
+# %% ../nbs/04a_decision.ipynb #d12-0
 PROBABILITY_UNITS = ("auto", "refits", "samples")
 MIN_REFITS_FOR_REFIT_UNIT = 3
 
@@ -58,12 +58,14 @@ def check_probability_unit(unit: str) -> str:
     if unit not in PROBABILITY_UNITS: raise ValueError(f"unknown probability unit '{unit}' (one of {', '.join(PROBABILITY_UNITS)})")
     return unit
 
+# %% ../nbs/04a_decision.ipynb #d12-1
 def probability_unit(unit: str, n_refits: int) -> str:
     "The unit the probability is computed over: 'refits' or 'samples' ('auto': refits from 3 refits on)."
     if check_probability_unit(unit) == "auto": return "refits" if n_refits >= MIN_REFITS_FOR_REFIT_UNIT else "samples"
     if unit == "refits" and n_refits < 2: raise ValueError("the 'refits' unit needs at least 2 refits")
     return unit
 
+# %% ../nbs/04a_decision.ipynb #d12-2
 def refit_probability(refit_means, delta: float) -> np.ndarray:
     "P(the mean effect reaches δ in its direction): Student-t posterior over the refits' mean changes (axis 0)."
     m = np.asarray(refit_means, dtype=float)
@@ -77,18 +79,20 @@ def refit_probability(refit_means, delta: float) -> np.ndarray:
     p = np.where(sd > 0, p, (np.abs(mean) >= delta).astype(float))   # identical refits: all or nothing
     return np.where(np.isfinite(mean), p, np.nan)
 
+# %% ../nbs/04a_decision.ipynb #d12-3
 def exceedance_counts(change, valid, delta: float) -> tuple:
     "Counts over the last axis of the counted changes (`valid`: same shape; numpy or torch): at or above δ, at or below -δ, all counted."
     d = max(float(delta), 1e-12)         # δ = 0 counts strict moves only, so that no change is no evidence
     return ((change >= d) & valid).sum(-1), ((change <= -d) & valid).sum(-1), valid.sum(-1)
 
+# %% ../nbs/04a_decision.ipynb #d12-4
 def sample_probability(up, down, n) -> np.ndarray:
     "max(P(r >= δ), P(r <= -δ)) from the exceedance counts; NaN where nothing was counted."
     up, down, n = (np.asarray(a, dtype=float) for a in (up, down, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n > 0, np.maximum(up, down) / n, np.nan)
 
-# %% ../nbs/04a_decision.ipynb #d16
+# %% ../nbs/04a_decision.ipynb #d16-0
 def posterior_fdr(prob, exclude=None) -> np.ndarray:
     "Per pair, the smallest posterior expected FDR (mean of 1 - p over the top k) of a top-k list that includes it; 1 where excluded."
     p = np.asarray(prob, dtype=float)
@@ -103,6 +107,7 @@ def posterior_fdr(prob, exclude=None) -> np.ndarray:
     q[top] = best[group_end[np.searchsorted(group_end, np.arange(len(ranked)))]] if len(ranked) else best
     return q.reshape(p.shape)
 
+# %% ../nbs/04a_decision.ipynb #d16-1
 def bh_qvalues(pvalues, exclude=None) -> np.ndarray:
     "Benjamini-Hochberg q-values over the counted pairs (excluded and NaN: 1)."
     p = np.asarray(pvalues, dtype=float)
@@ -117,19 +122,21 @@ def bh_qvalues(pvalues, exclude=None) -> np.ndarray:
         q[idx[order]] = np.minimum(1.0, np.minimum.accumulate(adj[::-1])[::-1])
     return q.reshape(p.shape)
 
-# %% ../nbs/04a_decision.ipynb #d20
+# %% ../nbs/04a_decision.ipynb #d20-0
 def refit_agreement(refit_means, delta: float) -> np.ndarray:
     "How many refits (axis 0) move each pair in the direction of the mean change by at least δ."
     m = np.nan_to_num(np.asarray(refit_means, dtype=float))
     sign = np.sign(m.mean(0))
     return ((m * sign >= max(float(delta), 1e-12)) & (sign != 0)).sum(0)
 
+# %% ../nbs/04a_decision.ipynb #d20-1
 def effect_interval(values, level: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     "The central `level` interval of `values` along `axis` (refits, or samples when there is one refit)."
     lo = (1 - level) / 2
     with np.errstate(invalid="ignore"):
         return tuple(np.nanquantile(np.asarray(values, dtype=float), [lo, 1 - lo], axis=axis))
 
+# %% ../nbs/04a_decision.ipynb #d20-2
 def check_min_refit_agreement(k, n_refits: int) -> int:
     "`min_refit_agreement` as an int in 0..n_refits, or a ValueError."
     ok = isinstance(k, numbers.Integral) and not isinstance(k, bool) or isinstance(k, float) and k.is_integer()
@@ -137,7 +144,7 @@ def check_min_refit_agreement(k, n_refits: int) -> int:
         raise ValueError(f"min_refit_agreement must be a whole number from 0 to num_refits ({n_refits}), got {k!r}")
     return int(k)
 
-# %% ../nbs/04a_decision.ipynb #d23
+# %% ../nbs/04a_decision.ipynb #d23-0
 def check_delta(delta):
     "δ as a float >= 0, or None for 'estimate it from the data' (also 'auto'); a ValueError otherwise."
     if delta is None or isinstance(delta, str) and delta.strip().lower() == "auto": return None
@@ -145,6 +152,7 @@ def check_delta(delta):
         raise ValueError(f"delta must be a number >= 0 (SD units of the target) or 'auto', got {delta!r}")
     return float(delta)
 
+# %% ../nbs/04a_decision.ipynb #d23-1
 @dataclass
 class CallSettings:
     "How pairs become calls: the decision rule, its effect-size floor δ and how many refits must agree."

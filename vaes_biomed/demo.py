@@ -29,7 +29,7 @@ def quick_mode() -> bool:
     "True when the environment asks for quick settings (`VAES_BIOMED_QUICK=1`)."
     return os.environ.get("VAES_BIOMED_QUICK", "0").strip().lower() in ("1", "true", "yes")
 
-# %% ../nbs/10_demo.ipynb #c007
+# %% ../nbs/10_demo.ipynb #c007-0
 def quick_overrides(quick: bool) -> list[str]:
     "Command-line overrides that make the tutorial tasks quick: a third of the epochs, each schedule step moved with them (none in full mode)."
     if not quick: return []
@@ -39,6 +39,7 @@ def quick_overrides(quick: bool) -> list[str]:
             f"task.training_loop.batch_dilation_steps={third(t['batch_dilation_steps'])}",
             f"task.training_loop.kld_warmup_steps={third(t['kld_warmup_steps'])}"]
 
+# %% ../nbs/10_demo.ipynb #c007-1
 def tutorial_latent_settings(quick: bool = False) -> tuple[ModelConfig, TrainingConfig]:
     "Model and training settings of the tutorial's tasks, read from the shipped tutorial config (`quick`: with `quick_overrides`)."
     task = load_task_config(CONFIG_SETS["tutorial"]["task"]["tutorial__latent"], quick_overrides(quick), name="tutorial__latent")
@@ -53,7 +54,7 @@ def score_tutorial(folder, method: str = "ks") -> pd.DataFrame:
     return benchmark_summary({method: table}, truth, sorted(set(table.feature_a_name)),
                              targets=sorted(set(table.feature_b_name)))
 
-# %% ../nbs/10_demo.ipynb #c014
+# %% ../nbs/10_demo.ipynb #c014-0
 TUTORIAL_STEPS = ("encode_data", "tutorial__latent", "tutorial__id_assoc_ks")
 
 def run_demo(out: str | Path = "demo", quick: bool | None = None, seed: int = 0, device: str | None = None,
@@ -78,6 +79,7 @@ def run_demo(out: str | Path = "demo", quick: bool | None = None, seed: int = 0,
                 precision=float(scores.precision), recall=float(scores.recall), average_precision=float(scores.AP),
                 truths=int(scores.truths), calls=int(scores.calls), seconds=round(time.perf_counter() - t0, 1))
 
+# %% ../nbs/10_demo.ipynb #c014-1
 def format_summary(s: dict) -> str:
     "A short human-readable report of `run_demo`'s summary."
     lines = [f"vaes_biomed demo ({'quick' if s['quick'] else 'full'} settings, {s['device']}, {s['seconds']} s) in {s['out']}",
@@ -90,6 +92,7 @@ def format_summary(s: dict) -> str:
              f"{Path(s['out']) / 'results' / 'identify_associations' / 'figures'}"]
     return "\n".join(lines)
 
+# %% ../nbs/10_demo.ipynb #c014-2
 def main(argv: list[str] | None = None) -> int:
     "Command-line entry point of `make demo` (`vaes-biomed demo` / `vaes-biomed-demo`); returns the exit status."
     p = argparse.ArgumentParser(prog="vaes-biomed demo", description="Run the tutorial pipeline end to end.")

@@ -23,7 +23,7 @@ from .settings import REDUCERS, RunSettings
 from .data import EncodedDataset, MultiOmicsData, decode_continuous
 from .model import (VAE, ModelConfig, layout_of, model_inputs, project, reconstruct, split_output,
                                categorical_accuracy, continuous_cosine)
-from .training import TrainedVAE, TrainingConfig, load_or_train_ensemble, resolve_device, train_ensemble
+from .training import TrainedVAE, TrainingConfig, load_or_train_ensemble
 from .plots import plot_loss_curve
 
 # %% auto #0
@@ -121,7 +121,7 @@ def plot_embedding(xy: np.ndarray, colour=None, colour_name: str = "", categoric
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_latent.ipynb #c016
+# %% ../nbs/03_latent.ipynb #c016-0
 def score_arrays(out: Tensor, data: MultiOmicsData, observed: Tensor | None = None) -> dict[str, tuple[str, np.ndarray]]:
     "Per dataset: metric name and `K x N` per-sample scores of a decoder output `out` (`K x N x D` or `N x D`)."
     layout = layout_of(data)
@@ -145,6 +145,7 @@ def score_arrays(out: Tensor, data: MultiOmicsData, observed: Tensor | None = No
         scores[ds.name] = ("cosine_similarity", cos.where(obs.any(-1), torch.nan).detach().cpu().numpy())
     return scores
 
+# %% ../nbs/03_latent.ipynb #c016-1
 def reconstruction_scores(out: Tensor, data: MultiOmicsData, observed: Tensor | None = None) -> pd.DataFrame:
     "Tidy per-sample scores (refit, id, dataset, kind, metric, value) of a decoder output `out` against `data`."
     scores = score_arrays(out, data, observed)
@@ -157,6 +158,7 @@ def reconstruction_scores(out: Tensor, data: MultiOmicsData, observed: Tensor | 
     cols = ["refit", "id", "dataset", "kind", "metric", "value"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
+# %% ../nbs/03_latent.ipynb #c016-2
 def reconstruction_metrics(model: VAE, data: MultiOmicsData, x: Tensor | None = None,
                            observed: Tensor | None = None) -> pd.DataFrame:
     "Per-sample reconstruction accuracy (categorical) and cosine similarity (continuous) of every refit."
@@ -187,12 +189,13 @@ def plot_reconstruction_metrics(metrics: pd.DataFrame, refit: int | None = 0) ->
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_latent.ipynb #c024
+# %% ../nbs/03_latent.ipynb #c024-0
 def feature_columns(data: MultiOmicsData) -> dict[str, np.ndarray]:
     "Columns of each feature in the flat model input: per dataset an F x W array (W = classes, or 1), from its `VAELayout`."
     layout = layout_of(data)
     return {ds.name: layout.flat_columns(ds.name) for ds in data.datasets}
 
+# %% ../nbs/03_latent.ipynb #c024-1
 def feature_importance(model: VAE, data: MultiOmicsData, refit: int = 0, max_rows: int = 250_000,
                        quiet: bool = True) -> dict[str, pd.DataFrame]:
     "Per dataset, the N x F latent displacement (sum over dimensions of z' - z) when each feature is removed."
@@ -223,7 +226,7 @@ def feature_importance(model: VAE, data: MultiOmicsData, refit: int = 0, max_row
     return {ds.name: pd.DataFrame(disp[first[ds.name]:first[ds.name] + ds.n_features].T, index=index,
                                   columns=pd.Index(ds.feature_names, dtype=object)) for ds in data.datasets}
 
-# %% ../nbs/03_latent.ipynb #c028
+# %% ../nbs/03_latent.ipynb #c028-0
 def importance_ranking(importance: dict[str, pd.DataFrame]) -> pd.DataFrame:
     "Features of all datasets ranked by summed absolute displacement (columns rank, dataset, feature, importance)."
     if not importance: raise ValueError("importance is empty: expected feature_importance's dict of DataFrames")
@@ -233,6 +236,7 @@ def importance_ranking(importance: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out.reset_index(drop=True)
 
+# %% ../nbs/03_latent.ipynb #c028-1
 def pool_rankings(rankings: list[pd.DataFrame], top: int = 10) -> pd.DataFrame:
     "Pool the feature rankings of many runs: mean and sd of rank, runs present, runs in the top `top`; by mean rank."
     if not rankings: raise ValueError("no rankings to pool")
@@ -249,12 +253,13 @@ def pool_rankings(rankings: list[pd.DataFrame], top: int = 10) -> pd.DataFrame:
     out = out.reset_index().sort_values(["mean_rank", "dataset", "feature"], kind="stable").reset_index(drop=True)
     return out
 
-# %% ../nbs/03_latent.ipynb #c032
+# %% ../nbs/03_latent.ipynb #c032-0
 def input_values(ds: EncodedDataset) -> np.ndarray:
     "N x F input values of an encoded dataset: class codes for categorical, encoded values for continuous; NaN = missing."
     if ds.kind == "categorical": return np.where(ds.missing, np.nan, ds.values.argmax(-1).astype(float))
     return ds.values.astype(float)
 
+# %% ../nbs/03_latent.ipynb #c032-1
 def plot_feature_importance(importance: pd.DataFrame, values, top: int = 10, categorical: bool = False,
                             class_labels: dict | None = None, title: str = "", seed: int = 0) -> Figure:
     "Beeswarm-like plot of the per-sample displacement of the `top` features, coloured by the feature's value."
@@ -328,7 +333,7 @@ def _check_reducer(reducer: str) -> None:
     if reducer.lower().replace("_", "-") not in (*REDUCERS, "tsne"):
         raise ValueError(f"unknown reducer {reducer!r}; choose one of {', '.join(REDUCERS)}")
 
-# %% ../nbs/03_latent.ipynb #c035b
+# %% ../nbs/03_latent.ipynb #c035b-0
 @dataclass
 class LatentAnalysis:
     "What `latent_analysis` computed: the refits, refit 0's latent means, reconstruction scores, and feature importance with its ranking."
@@ -339,6 +344,7 @@ class LatentAnalysis:
     ranking: pd.DataFrame                   # the features ranked by importance
     seed: int = 0                           # seeds the 2-D views and the beeswarm jitter
 
+# %% ../nbs/03_latent.ipynb #c035b-1
 def latent_analysis(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
                     run: RunSettings | None = None, model_path=None) -> LatentAnalysis:
     "MOVE's analyze_latent computation: train (or reload from `model_path`), project, score reconstructions, rank features."

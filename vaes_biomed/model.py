@@ -157,7 +157,7 @@ def ensemble_dropout(x: Tensor, p: float, training: bool, generator: torch.Gener
 def sample_z(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None) -> Tensor:
     "A draw of the latent posterior, `mu + exp(logvar / 2) * eps` with `eps ~ N(0, 1)` from `generator`."
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-    return torch.addcmul(mu, torch.exp(0.5 * logvar), eps)   # one fused op, as the fast training path computes it
+    return mu + torch.exp(0.5 * logvar) * eps
 
 # %% ../nbs/01_model.ipynb #c024
 class VAE(nn.Module):
@@ -216,6 +216,7 @@ class VAE(nn.Module):
         mu, logvar = self.encode(x, generator, enc_masks)
         sample = self.training if sample is None else sample
         z = mu
+        # replaying TrainingPass's draws, z is formed as that pass forms it (one fused multiply-add)
         if sample: z = sample_z(mu, logvar, generator) if eps is None else torch.addcmul(mu, torch.exp(0.5 * logvar), eps)
         return self.decode(z, generator, dec_masks), mu, logvar
 
@@ -376,7 +377,7 @@ def loss_and_grads(model: VAE, x: Tensor, observed: Tensor, kld_weight: float,
     ce, sse, kld = step(x, observed, kld_weight, _forward_order_noise(step, x.shape, generator))
     return torch.stack([ce + sse + model.config.beta * kld_weight * kld, ce, sse, kld])
 
-# %% ../nbs/01_model.ipynb #c040
+# %% ../nbs/01_model.ipynb #c040-0
 @contextmanager
 def evaluating(model: nn.Module):
     "Run the block with `model` in eval mode, then restore its mode."
@@ -385,6 +386,7 @@ def evaluating(model: nn.Module):
     try: yield model
     finally: model.train(was)
 
+# %% ../nbs/01_model.ipynb #c040-1
 def _per_refit(model: VAE, x: Tensor) -> Tensor:
     return x.expand(model.n_refits, *x.shape) if x.dim() == 2 else x
 
@@ -395,6 +397,7 @@ def project(model: VAE, x: Tensor, chunk_size: int = 65536) -> Tensor:
     with evaluating(model):
         return torch.cat([model.encode(x[:, i:i + chunk_size])[0] for i in range(0, x.shape[1], chunk_size)], 1)
 
+# %% ../nbs/01_model.ipynb #c040-2
 @torch.no_grad()
 def reconstruct(model: VAE, x: Tensor, sample: bool = False, generator: torch.Generator | None = None,
                 chunk_size: int = 65536) -> Tensor:
@@ -412,13 +415,14 @@ def split_output(out: Tensor, layout: VAELayout) -> tuple[list[Tensor], list[Ten
     con = out[..., layout.n_cat_inputs:]
     return cats, [con[..., sl] for sl in layout.con_slices()]
 
-# %% ../nbs/01_model.ipynb #c046
+# %% ../nbs/01_model.ipynb #c046-0
 def categorical_accuracy(logprobs: Tensor, onehot: Tensor) -> Tensor:
     "Per-sample accuracy over non-missing features (`... x N`); NaN where a sample has none."
     present = onehot.sum(-1) > 0
     hit = (logprobs.argmax(-1) == onehot.argmax(-1)) & present
     return hit.sum(-1) / present.sum(-1).where(present.any(-1), torch.nan)
 
+# %% ../nbs/01_model.ipynb #c046-1
 def continuous_cosine(recon: Tensor, values: Tensor, observed: Tensor) -> Tensor:
     "Per-sample cosine similarity over observed features (`... x N`)."
     a, b = torch.where(observed, recon, 0.0), torch.where(observed, values, 0.0)

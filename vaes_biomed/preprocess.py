@@ -317,7 +317,7 @@ def prepare_prs(prs: pd.DataFrame, ids_to_patient: pd.Series, source: str = "ams
     if p.shape[1] == 0: raise DataError(f"{source}: no PRS columns besides 'patient' and {_few(drop)}")
     return zscore(_to_samples(p, ids_to_patient, source, 'without PRS'), source)
 
-# %% ../nbs/09b_preprocess.ipynb #c052
+# %% ../nbs/09b_preprocess.ipynb #c052-0
 AMSC_DATASETS = {'categorical': ['cellType', 'FFA', 'Day'], 'continuous': ['RNA', 'Cells', 'Cyto', 'PRS']}
 
 def amsc_data_config() -> DataConfig:
@@ -328,6 +328,7 @@ def amsc_data_config() -> DataConfig:
                       continuous_inputs=[DatasetSpec(d, 'continuous', log2=False, scale=False)
                                          for d in AMSC_DATASETS['continuous']])
 
+# %% ../nbs/09b_preprocess.ipynb #c052-1
 def amsc_task_configs(quick: bool = False) -> dict[str, dict]:
     "The shipped `amsc` task configs; with quick, fewer epochs (20) and refits (<= 3; stability 2)."
     tasks = copy.deepcopy(CONFIG_SETS['amsc']['task'])
@@ -337,6 +338,7 @@ def amsc_task_configs(quick: bool = False) -> dict[str, dict]:
         if 'num_refits' in d: d['num_refits'] = 2 if d['defaults'][0] == 'tune_model_stability' else min(3, d['num_refits'])
     return tasks
 
+# %% ../nbs/09b_preprocess.ipynb #c052-2
 def write_amsc_task_configs(out_folder, quick: bool = False) -> dict[str, Path]:
     "Write the `amsc` task configs to out_folder/config/task/{name}.yaml (as `tasks.init_project` does)."
     out = {}

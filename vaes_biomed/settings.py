@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 # %% auto #0
 __all__ = ['METHODS', 'DECODINGS', 'REDUCERS', 'CONTINUOUS_PERTURBATIONS', 'ENGINES', 'GRID_KEYS', 'MODEL_DEFAULTS',

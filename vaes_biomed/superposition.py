@@ -101,31 +101,34 @@ def generate_batch(model: ToyModel, batch_size: int, generator: torch.Generator 
     z = torch.randn(batch_size, n_inst, n_feat, generator=generator, device=model.mean.device)
     return model.mean + torch.einsum("ifg,big->bif", model.scale_tril, z)
 
-# %% ../nbs/13_superposition.ipynb #b6afb3d6
+# %% ../nbs/13_superposition.ipynb #b6afb3d6-0
 def instance_losses(out: Tensor, x: Tensor, importance: Tensor, target: str = "abs") -> Tensor:
     "Importance-weighted squared error of `out` against `|x|` (or `x` when `target='signed'`), one value per instance."
     if target not in ("abs", "signed"): raise ValueError(f"target must be 'abs' or 'signed', got {target!r}")
     y = x.abs() if target == "abs" else x
     return (importance * (out - y) ** 2).mean(dim=(0, 2))
 
+# %% ../nbs/13_superposition.ipynb #b6afb3d6-1
 def toy_loss(out: Tensor, x: Tensor, importance: Tensor, target: str = "abs") -> Tensor:
     "The training loss: `instance_losses` summed over instances."
     return instance_losses(out, x, importance, target).sum()
 
-# %% ../nbs/13_superposition.ipynb #e2da3dcf
+# %% ../nbs/13_superposition.ipynb #e2da3dcf-0
 def constant_lr(step: int, steps: int) -> float:
     "Learning-rate multiplier 1 throughout."
     return 1.0
 
+# %% ../nbs/13_superposition.ipynb #e2da3dcf-1
 def linear_lr(step: int, steps: int) -> float:
     "Learning-rate multiplier decaying linearly from 1 at step 0 to 0 at `steps`."
     return 1.0 - step / steps
 
+# %% ../nbs/13_superposition.ipynb #e2da3dcf-2
 def cosine_lr(step: int, steps: int) -> float:
     "Learning-rate multiplier following half a cosine from 1 at step 0 to 0 at `steps`."
     return 0.5 * (1.0 + math.cos(math.pi * step / steps))
 
-# %% ../nbs/13_superposition.ipynb #79b3e91f
+# %% ../nbs/13_superposition.ipynb #79b3e91f-0
 @dataclass
 class ToyTraining:
     "How the toy models train: AdamW for `steps` batches of `batch_size`, at `lr` times `lr_schedule(step, steps)`."
@@ -140,6 +143,7 @@ class ToyTraining:
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError(f"steps and batch_size must be >= 1, got {self.steps}, {self.batch_size}")
 
+# %% ../nbs/13_superposition.ipynb #79b3e91f-1
 def train_toy_model(model: ToyModel, training: ToyTraining | None = None, seed: int = 0,
                     quiet: bool = False) -> dict[str, np.ndarray]:
     "Train every instance of `model` in place with AdamW; return the logged steps and per-instance losses."
@@ -163,16 +167,17 @@ def train_toy_model(model: ToyModel, training: ToyTraining | None = None, seed: 
             bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{group['lr']:.2e}")
     return dict(step=np.array(logged_steps), loss=np.stack(losses))
 
-# %% ../nbs/13_superposition.ipynb #a598ec10
+# %% ../nbs/13_superposition.ipynb #a598ec10-0
 def feature_norms(model: ToyModel) -> Tensor:
     "Length of each feature's arrow (row of W): instances x features."
     return model.W.detach().norm(dim=-1)
 
+# %% ../nbs/13_superposition.ipynb #a598ec10-1
 def represented_features(model: ToyModel, threshold: float = 0.5) -> Tensor:
     "Number of features per instance whose arrow is at least `threshold` long."
     return (feature_norms(model) >= threshold).sum(dim=-1)
 
-# %% ../nbs/13_superposition.ipynb #ecb9acc1
+# %% ../nbs/13_superposition.ipynb #ecb9acc1-0
 def _as_numpy(t) -> np.ndarray: return t.detach().cpu().numpy() if isinstance(t, Tensor) else np.asarray(t)
 
 def _alphas_of(obj, alphas, n):
@@ -195,6 +200,7 @@ def plot_covariances(cov: ToyModel | Tensor | np.ndarray, alphas=None) -> Figure
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="covariance")
     return fig
 
+# %% ../nbs/13_superposition.ipynb #ecb9acc1-1
 def plot_feature_arrows(W: ToyModel | Tensor | np.ndarray, alphas=None) -> Figure:
     "Each feature's row of W as an arrow in the 2-D hidden plane, one panel per instance."
     w = _as_numpy(W.W if isinstance(W, ToyModel) else W)

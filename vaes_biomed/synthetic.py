@@ -220,7 +220,7 @@ AMSC_TRUTH_COLUMNS = ['driver', 'feature', 'dataset', 'effect']
 DAY_PROGRESS = {0: 0.0, 3: 0.45, 8: 0.8, 14: 1.0}
 FFA_BY_DAY = {0: 0.25, 3: 0.5, 8: 0.8, 14: 1.0}
 
-# %% ../nbs/08b_synthetic.ipynb #c046
+# %% ../nbs/08b_synthetic.ipynb #c046-0
 _LP_CHANNELS = ('BODIPY', 'Mito', 'AGP', 'DNA')
 _LP_COMPARTMENTS = {'Cells': 0.36, 'Cytoplasm': 0.36, 'Nuclei': 0.28}      # share of the LP features
 _LP_MEASURES = {'Texture': 0.38, 'Intensity': 0.16, 'Granularity': 0.16, 'RadialDistribution': 0.12,
@@ -259,6 +259,7 @@ def lp_feature_parts(name: str) -> dict:
     channel = chans[0] if len(chans) == 1 else 'Combination' if chans else 'Compartimental'
     return dict(compartment=parts[0], measure=parts[1], channel=channel)
 
+# %% ../nbs/08b_synthetic.ipynb #c046-1
 def _quotas(n: int, shares: dict) -> dict:
     "Split n into integer parts proportional to `shares` (largest remainders get the leftovers)."
     raw = {k: n * v / sum(shares.values()) for k, v in shares.items()}

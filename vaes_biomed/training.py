@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -226,7 +226,7 @@ def _train_members(model: VAE, x: Tensor, observed: Tensor, config: TrainingConf
     model.eval()
     return pd.DataFrame(rows)
 
-# %% ../nbs/02_training.ipynb #c041
+# %% ../nbs/02_training.ipynb #c041-0
 @dataclass
 class TrainedVAE:
     "A trained ensemble with its loss history, the data it was trained on and their model inputs."
@@ -242,6 +242,7 @@ class TrainedVAE:
     @property
     def n_refits(self) -> int: return self.model.n_refits
 
+# %% ../nbs/02_training.ipynb #c041-1
 def training_bytes(layout: VAELayout, config: ModelConfig, n_samples: int, n_refits: int = 1) -> int:
     "Rough peak memory (bytes) of training `n_refits` refits: weights, gradients, Adam moments, and an epoch's rows and random draws."
     sizes = [layout.n_inputs] + config.num_hidden
@@ -251,6 +252,7 @@ def training_bytes(layout: VAELayout, config: ModelConfig, n_samples: int, n_ref
     per_refit = 4 * (enc + dec) + n_samples * (3 * layout.n_inputs + 2 * sum(config.num_hidden) + config.num_latent)
     return 4 * n_refits * per_refit
 
+# %% ../nbs/02_training.ipynb #c041-2
 def train_ensemble(data: MultiOmicsData, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None,
                    n_refits: int = 1, seed: int = 0, device: str | torch.device | None = None, quiet: bool = False,
                    max_bytes: int = 2 ** 31) -> TrainedVAE:
@@ -276,7 +278,7 @@ def train_ensemble(data: MultiOmicsData, model_config: ModelConfig | None = None
     model.load_state_dict({k: torch.cat([st[k] for st in states]) for k in states[0]})
     return TrainedVAE(model.to(device).eval(), pd.concat(histories, ignore_index=True), x, observed, data=data)
 
-# %% ../nbs/02_training.ipynb #c046
+# %% ../nbs/02_training.ipynb #c046-0
 def _shape_of(layout: VAELayout, config: ModelConfig, seeds: list[int]) -> dict:
     "What must match for saved weights to be reused."
     return dict(cat_shapes=[list(s) for s in layout.cat_shapes], con_sizes=list(layout.con_sizes),
@@ -291,6 +293,7 @@ def save_ensemble(model: VAE, path, history: pd.DataFrame | None = None, meta: d
                     history=None if history is None else history.to_dict("list")), path)
     return path
 
+# %% ../nbs/02_training.ipynb #c046-1
 def load_ensemble(path, layout: VAELayout, config: ModelConfig, seeds: list[int],
                   device: str | torch.device | None = None, meta: dict | None = None) -> tuple[VAE, pd.DataFrame] | None:
     "The ensemble and loss history saved at `path` if it has this shape and `meta`; `None` (with a warning if the file exists) otherwise. Loads tensors and plain data only: a file that holds code is refused, never run."
@@ -315,13 +318,14 @@ def load_ensemble(path, layout: VAELayout, config: ModelConfig, seeds: list[int]
     history = pd.DataFrame(saved["history"]) if saved.get("history") is not None else pd.DataFrame()
     return model, history
 
-# %% ../nbs/02_training.ipynb #c048b
+# %% ../nbs/02_training.ipynb #c048b-0
 def data_fingerprint(x: Tensor, observed: Tensor) -> str:
     "A short hash of the model inputs, so saved refits are reused only for the same data."
     h = hashlib.sha1(x.detach().cpu().numpy().tobytes())
     h.update(observed.detach().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
 
+# %% ../nbs/02_training.ipynb #c048b-1
 def load_or_train_ensemble(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
                            n_refits: int = 1, seed: int = 0, path=None, device=None, quiet: bool = False) -> TrainedVAE:
     "`train_ensemble`, or the refits saved at `path` (a `.pt` file, or a folder holding `refits_latent{L}.pt`) when they match; saves what it trains."

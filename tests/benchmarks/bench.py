@@ -131,6 +131,8 @@ def main():
     ap.add_argument("--upstream-first", action="store_true", help="run upstream before vaes_biomed for each seed")
     ap.add_argument("--project-upstream-after", type=int, default=None, metavar="M",
                     help="stop upstream after M saved refits and project its time for all of them (no scores)")
+    ap.add_argument("--ours-args", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="extra arguments for vaes-biomed only, e.g. task.decision=move to reproduce MOVE-decision records")
     ap.add_argument("--out", default="bench")
     a = ap.parse_args()
     data_set, task, method, pert_ds, target_ds = CASES[a.case]
@@ -142,7 +144,7 @@ def main():
     ours = shutil.which("vaes-biomed") or str(Path(sys.executable).parent / "vaes-biomed")
     # (tool, encode command run first and not timed, timed association command)
     tools = [("vaes_biomed", [ours, "task=encode_data", f"data={data_set}", "--quiet"],
-              [ours, f"task={task}", f"data={data_set}", "--quiet"])]
+              [ours, f"task={task}", f"data={data_set}", "--quiet", *a.ours_args])]
     if a.upstream: tools.append(("move-dl 1.5.0", [a.upstream, f"data={data_set}", "task=encode_data"],
                                  [a.upstream, f"data={data_set}", f"task={task}"]))
     if a.upstream_first: tools.reverse()
