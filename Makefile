@@ -13,7 +13,7 @@ PY := $(BIN)/python
 TORCH_VERSION ?= 2.13.0
 NB_WORKERS ?= 2
 
-.PHONY: demo test setup setup-dev check-sync unit notebooks bench calibration clean
+.PHONY: demo test setup setup-dev check-sync unit notebooks bench calibration package clean
 
 demo: setup
 	$(BIN)/vaes-biomed demo --out demo
@@ -73,5 +73,10 @@ bench: setup
 calibration: setup
 	OMP_NUM_THREADS=1 $(PY) tests/benchmarks/calibration.py --seeds $(SEEDS) --out bench/calibration
 
+# The package as users get it (outside make test: it downloads packages): sdist and wheel built and checked with twine,
+# the wheel installed into two clean virtual environments (numpy 1.26 and numpy 2), each running a short task.
+package:
+	bash tests/packaging/check_install.sh dist_check
+
 clean:
-	rm -rf results demo demo_data bench bench_tutorial_ks .pytest_cache
+	rm -rf results demo demo_data bench bench_tutorial_ks .pytest_cache dist_check

@@ -360,6 +360,15 @@ class MultiOmicsData:
         con = [d.values for d in self.continuous]
         return np.concatenate(con, axis=1) if con else np.zeros((self.n_samples, 0), np.float32)
 
+    @classmethod
+    def from_frames(cls, tables: dict, categorical=(), log2=(), scale: bool = True, ids=None) -> 'MultiOmicsData':
+        "Encode pandas tables (rows: samples, indexed by ID): `categorical` names the categorical tables, `log2` the continuous ones to log2(1 + x) first."
+        unknown = sorted((set(categorical) | set(log2)) - set(tables))
+        if unknown: raise DataError(f"from_frames: no table named {', '.join(map(repr, unknown))} (tables: {', '.join(map(str, tables))})")
+        specs = [DatasetSpec(str(n), "categorical") if n in categorical else DatasetSpec(str(n), "continuous", log2=n in log2, scale=scale)
+                 for n in tables]
+        return encode_datasets({str(n): t for n, t in tables.items()}, specs, ids=ids)
+
     def subset(self, rows) -> 'MultiOmicsData':
         "A new MultiOmicsData with the selected rows (index array or boolean mask)."
         rows = np.asarray(rows)
