@@ -10,7 +10,7 @@ from .data import MultiOmicsData
 from .settings import ModelConfig, RunSettings, TrainingConfig
 
 # %% auto #0
-__all__ = ['find_associations']
+__all__ = ['find_associations', 'add_to_mudata']
 
 # %% ../nbs/11_api.ipynb #a04
 def find_associations(data: MultiOmicsData, target: str, value, method: str = "ks", n_refits: int = 1,
@@ -20,3 +20,15 @@ def find_associations(data: MultiOmicsData, target: str, value, method: str = "k
     settings = AssociationSettings(method, target, value)
     return identify_associations(data, settings, model or ModelConfig(), training or TrainingConfig(),
                                  RunSettings(n_refits=n_refits, seed=seed, quiet=True))
+
+# %% ../nbs/11_api.ipynb #a21
+def add_to_mudata(mdata, result: AssociationResult) -> None:
+    "Store `result`'s tidy table in `mdata.uns` and its first refit's latent means in `mdata.obsm['X_vaes_biomed']`."
+    from vaes_biomed.model import project
+    mdata.uns[f"vaes_biomed_associations_{result.method}"] = result.associations.reset_index(drop=True)
+    if result.trained is None: return                           # the t-test trains one ensemble per latent size
+    ids = [str(i) for i in mdata.obs_names]
+    if ids != result.trained.data.ids:
+        raise ValueError(f"the MuData's {len(ids)} samples are not those the model was trained on "
+                         f"({result.trained.data.n_samples}, in the same order)")
+    mdata.obsm["X_vaes_biomed"] = project(result.trained.model, result.trained.x)[0].cpu().numpy()
