@@ -195,3 +195,14 @@ def test_init_keeps_edited_files_and_force_replaces_them(tmp_path, capsys):
     assert "--force replaces them" in out and str(task) in out
     assert main(["init", "tutorial", "--dir", str(tmp_path), "--n-samples", "50", "--force"]) == 0
     assert "# my edit" not in task.read_text() and len(ids.read_text().split()) == 50
+
+
+def test_messages_go_through_logging_and_quiet_silences_them(project, capsys, monkeypatch):
+    "The command's messages are log records (logger vaes_biomed, INFO) shown on stdout; --quiet keeps only the summary."
+    monkeypatch.chdir(project)
+    assert main(["task=encode_data", "data=tutorial"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded 4 encoded datasets from the cache" in out or "encoded 4 datasets for" in out, out
+    assert main(["task=encode_data", "data=tutorial", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "loaded 4 encoded" not in out and "encoded 4 datasets" not in out and "task: encode_data" in out, out

@@ -2,6 +2,8 @@
 import re
 import warnings
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -270,16 +272,18 @@ def test_encode_datasets_order_and_subset():
     assert mo.subset([2, 0]).ids == ['s3', 's1']
 
 
-def test_cache_round_trip(raw, tmp_path, capsys):
+def test_cache_round_trip(raw, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="vaes_biomed")       # the messages are log records (shown by the command)
     first = encode_data(raw)
-    assert 'encoded' in capsys.readouterr().out
+    assert 'encoded' in caplog.text
     interim = tmp_path / 'interim'
     for name in ('small.drugs.npy', 'small.drugs.txt', 'small.prot.npy', 'small.prot.txt', 'mappings.json',
                  'ids.txt', 'vaes_biomed_manifest.json'):
         assert (interim / name).is_file(), name
     assert np.load(interim / 'small.drugs.npy').shape == (4, 2, 3)
+    caplog.clear()
     second = encode_data(raw)
-    assert 'from the cache' in capsys.readouterr().out
+    assert 'from the cache' in caplog.text
     assert second.ids == first.ids and second.names == first.names
     for a, b in zip(first.datasets, second.datasets):
         np.testing.assert_array_equal(a.values, b.values)
@@ -292,14 +296,16 @@ def test_cache_round_trip(raw, tmp_path, capsys):
     np.testing.assert_array_equal(loaded['small.prot'].values, first['small.prot'].values)
     # changing a raw file re-encodes
     write(tmp_path / 'data' / 'small.prot.tsv', 'ID\tP1\tP2\ns1\t1\t0\ns2\t2\t7\ns3\t3\t3\ns4\t40\t1\n')
+    caplog.clear()
     third = encode_data(raw)
-    assert 'encoded' in capsys.readouterr().out
+    assert 'encoded' in caplog.text
     assert not np.array_equal(third['small.prot'].values, first['small.prot'].values)
     # changing a spec re-encodes; force re-encodes
     raw.continuous_inputs[0] = DatasetSpec('small.prot', 'continuous', log2=False)
     assert encode_data(raw, quiet=True)['small.prot'].log2 is False
+    caplog.clear()
     encode_data(raw, force=True)
-    assert 'encoded' in capsys.readouterr().out
+    assert 'encoded' in caplog.text
 
 
 def test_damaged_cache_is_rebuilt(raw, tmp_path):

@@ -5,6 +5,7 @@
 # %% ../nbs/05_associations.ipynb #c002
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,8 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 from tqdm.auto import tqdm
+
+_log = logging.getLogger(__name__)
 
 from .settings import DECODINGS, METHODS, RunSettings
 from .data import MultiOmicsData
@@ -674,7 +677,7 @@ def identify_associations(data: MultiOmicsData, settings: AssociationSettings, m
         calls = _perturbation_calls(data, s, plan, targets, t, run, draws)
         if s.method == "ks": qc = ks_quality(data, model_pass(t.model, t.x, **_generator_draws(draws, t.x.device))[1].cpu().numpy())
     if not run.quiet:
-        print(f"{s.method}: {int(calls.called.sum())} of {int((~calls.excluded).sum())} pairs called "
+        _log.info(f"{s.method}: {int(calls.called.sum())} of {int((~calls.excluded).sum())} pairs called "
               f"(decision '{calls.decision}', delta = {calls.delta:.4g} SD, FDR {s.sig_threshold}: {calls.fdr_method})")
     return AssociationResult(s.method, move_layout(calls, plan, targets), plan, loc, qc, calls=calls,
                              associations=tidy_associations(calls, plan, targets, original_units(data)), trained=t, draws=draws)

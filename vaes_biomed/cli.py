@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE.format(sets="|".join(CONFIG_SETS))); return 0
-    from vaes_biomed.tasks import limit_threads, run_command
-    limit_threads()
+    from vaes_biomed.tasks import configure_logging, limit_threads, run_command
+    limit_threads(); configure_logging("--quiet" in argv)
     if argv[0] == "demo":
         from vaes_biomed.demo import main as demo_main
         return demo_main(argv[1:])

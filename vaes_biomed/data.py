@@ -12,6 +12,7 @@ __all__ = ['SPARSE_DENSIFY_WARN', 'AMSC_FILES', 'DataError', 'DataWarning', 'Dat
 import csv
 import hashlib
 import json
+import logging
 import math
 import re
 import warnings
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+_log = logging.getLogger(__name__)   # messages go through logging; the command shows INFO unless --quiet
 
 # %% ../nbs/00_data.ipynb #2838f79e-0
 class DataError(ValueError):
@@ -513,7 +516,7 @@ def encode_data(config: DataConfig, force: bool = False, quiet: bool = False) ->
             try: data = load_interim(interim)
             except (DataError, OSError, ValueError, KeyError): data = None  # damaged cache: encode again
             if data is not None:
-                if not quiet: print(f"loaded {len(data.datasets)} encoded datasets from the cache {interim}")
+                if not quiet: _log.info(f"loaded {len(data.datasets)} encoded datasets from the cache {interim}")
                 return data
     if config.mudata_path:
         ids, tables = mudata_tables(read_mudata(ids_path), [s.name for s in config.categorical_inputs],
@@ -525,7 +528,7 @@ def encode_data(config: DataConfig, force: bool = False, quiet: bool = False) ->
         sources = {n: str(p) for n, p in files.items()}
     data = encode_datasets(tables, config.specs, ids, sources=sources)
     _write_interim(data, interim, want)
-    if not quiet: print(f"encoded {len(data.datasets)} datasets for {data.n_samples} samples into {interim}")
+    if not quiet: _log.info(f"encoded {len(data.datasets)} datasets for {data.n_samples} samples into {interim}")
     return data
 
 # %% ../nbs/00_data.ipynb #mu01

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import time
 from pathlib import Path
@@ -17,8 +18,10 @@ import pandas as pd
 from .config import CONFIG_SETS, load_task_config
 from .evaluate import benchmark_summary
 from .settings import ModelConfig, TrainingConfig
-from .tasks import init_project, limit_threads, run_command
+from .tasks import configure_logging, init_project, limit_threads, run_command
 from .training import resolve_device
+
+_log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['TUTORIAL_STEPS', 'quick_mode', 'quick_overrides', 'tutorial_latent_settings', 'score_tutorial', 'run_demo',
@@ -70,7 +73,7 @@ def run_demo(out: str | Path = "demo", quick: bool | None = None, seed: int = 0,
         if task != "encode_data": args += quick_overrides(quick)
         if device: args.append(f"device={device}")
         if quiet: args.append("--quiet")
-        if not quiet: print(f"$ vaes-biomed {' '.join(args)}")
+        if not quiet: _log.info(f"$ vaes-biomed {' '.join(args)}")
         steps[task] = run_command(args, cwd=out)
     scores = score_tutorial(out).iloc[0]
     return dict(out=str(out), quick=quick, device=str(resolve_device(device)), steps=steps,
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     a = p.parse_args(argv)
-    limit_threads()
+    limit_threads(); configure_logging(a.quiet)
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg") and not os.environ.get("DISPLAY"):
         plt.switch_backend("Agg")  # headless: write files only
     s = run_demo(a.out, quick=a.quick or quick_mode(), seed=a.seed, device=a.device, quiet=a.quiet)

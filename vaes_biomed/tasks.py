@@ -5,7 +5,9 @@
 # %% ../nbs/09c_tasks.ipynb #k02
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
 import warnings
 from dataclasses import replace
@@ -18,7 +20,7 @@ from .data import DataConfig, DatasetSpec, MultiOmicsData, encode_data
 from .settings import CONTINUOUS_PERTURBATIONS, RunSettings
 
 # %% auto #0
-__all__ = ['init_project', 'run_task', 'run_command', 'limit_threads']
+__all__ = ['init_project', 'run_task', 'run_command', 'limit_threads', 'configure_logging']
 
 # %% ../nbs/09c_tasks.ipynb #k05
 def _write_tasks(name: str, folder: Path, force: bool, kept: list[Path]) -> dict:
@@ -212,3 +214,20 @@ def limit_threads() -> int:
     import torch
     if not os.environ.get("OMP_NUM_THREADS"): torch.set_num_threads(1)
     return torch.get_num_threads()
+
+class _StdoutHandler(logging.StreamHandler):
+    "Writes to whatever `sys.stdout` is when a message comes (notebooks and tests swap it)."
+    @property
+    def stream(self): return sys.stdout
+    @stream.setter
+    def stream(self, value): pass
+
+def configure_logging(quiet: bool = False) -> logging.Logger:
+    "Show the package's messages (logger `vaes_biomed`, INFO and up; WARNING and up when `quiet`) on stdout, once."
+    log = logging.getLogger("vaes_biomed")
+    if not any(isinstance(h, _StdoutHandler) for h in log.handlers):
+        handler = _StdoutHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)                  # stdout: errors keep stderr to themselves, one line each
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    return log
