@@ -148,3 +148,44 @@ def test_results_go_back_into_the_mudata(tmp_path):
     assert back.obsm["X_vaes_biomed"].shape == (40, 2)
     with pytest.raises(ValueError, match="not those the model was trained on"):
         add_to_mudata(small_mudata(n=12), res)
+
+
+# --- AnnData: one matrix, obs columns categorical, var groups as datasets ----------------------------------------
+def small_anndata(n=12):
+    rng = np.random.default_rng(4)
+    ad = anndata.AnnData(rng.normal(size=(n, 4)), obs=pd.DataFrame({"diagnosis": ["a", "b"] * (n // 2)},
+                                                                     index=[f"s{i}" for i in range(n)]),
+                         var=pd.DataFrame({"feature_types": ["rna", "rna", "prot", "prot"]}, index=["g0", "g1", "p0", "p1"]))
+    return ad
+
+
+def test_anndata_whole_matrix_or_var_groups():
+    ad = small_anndata()
+    ids, tables = D.anndata_tables(ad, ["diagnosis"], ["all"], src="cohort.h5ad")
+    assert ids[:2] == ["s0", "s1"] and list(tables["all"].columns) == ["g0", "g1", "p0", "p1"]
+    assert tables["diagnosis"].diagnosis.tolist()[:2] == ["a", "b"]
+    _, tables = D.anndata_tables(ad, [], ["rna", "prot"], "feature_types", "cohort.h5ad")
+    assert list(tables["rna"].columns) == ["g0", "g1"] and list(tables["prot"].columns) == ["p0", "p1"]
+    np.testing.assert_array_equal(tables["prot"].to_numpy(), ad.X[:, 2:])
+
+
+def test_anndata_errors_name_the_key():
+    ad = small_anndata()
+    with pytest.raises(DataError, match=r"2 continuous inputs \(rna, prot\) but one matrix: name the var column"):
+        D.anndata_tables(ad, [], ["rna", "prot"], src="cohort.h5ad")
+    with pytest.raises(DataError, match=r"'anndata_var_group': no var column 'modality' \(var columns: feature_types\)"):
+        D.anndata_tables(ad, [], ["rna"], "modality", "cohort.h5ad")
+    with pytest.raises(DataError, match=r"continuous input 'atac': no var has feature_types == 'atac' \(values: prot, rna\)"):
+        D.anndata_tables(ad, [], ["atac"], "feature_types", "cohort.h5ad")
+
+
+def test_anndata_through_a_data_config(tmp_path):
+    small_anndata(n=40).write_h5ad(tmp_path / "cohort.h5ad")
+    (tmp_path / "data.yaml").write_text("anndata_path: cohort.h5ad\nanndata_var_group: feature_types\n"
+                                        "categorical_inputs:\n  - name: diagnosis\n"
+                                        "continuous_inputs:\n  - name: rna\n  - name: prot\n")
+    cfg = load_data_config(tmp_path / "data.yaml", base_dir=tmp_path)
+    data = encode_data(cfg, quiet=True)
+    assert [(d.name, d.kind, d.n_features) for d in data.datasets] == [("diagnosis", "categorical", 1),
+                                                                        ("rna", "continuous", 2), ("prot", "continuous", 2)]
+    assert data.n_samples == 40

@@ -22,7 +22,8 @@ from .settings import DECODINGS, GRID_KEYS, MODEL_DEFAULTS, TRAINING_DEFAULTS, M
 
 # %% ../nbs/09_config.ipynb #c004
 _TOP = {'raw_data_path': 'data/', 'interim_data_path': 'interim_data/', 'results_path': 'results/',
-        'sample_names': None, 'categorical_inputs': [], 'continuous_inputs': [], 'mudata_path': None}
+        'sample_names': None, 'categorical_inputs': [], 'continuous_inputs': [], 'mudata_path': None,
+        'anndata_path': None, 'anndata_var_group': None}
 _IGNORED = {'defaults'}  # Hydra's composition list in MOVE's files
 _ENTRY = {'categorical_inputs': ('categorical', {'name', 'weight'}),
           'continuous_inputs': ('continuous', {'name', 'weight', 'log2', 'scale'})}
@@ -60,8 +61,8 @@ def load_data_config(path_or_dict, base_dir=None) -> DataConfig:
     for k in d:
         if k not in _TOP and k not in _IGNORED:
             raise DataError(f"{src}: unknown key '{k}' (allowed: {', '.join(_TOP)})")
-    if d.get('sample_names') in (None, '') and not d.get('mudata_path'):
-        raise DataError(f"{src}: missing required key 'sample_names' (or 'mudata_path' for a MuData file)")
+    if d.get('sample_names') in (None, '') and not d.get('mudata_path') and not d.get('anndata_path'):
+        raise DataError(f"{src}: missing required key 'sample_names' (or 'mudata_path' / 'anndata_path' for an scverse file)")
     groups = {}
     for g in _ENTRY:
         entries = d.get(g) or []
@@ -73,8 +74,9 @@ def load_data_config(path_or_dict, base_dir=None) -> DataConfig:
     if dup: raise DataError(f"{src}: dataset named more than once: {', '.join(dup)}")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     paths = {k: _resolve(d.get(k) or _TOP[k], base) for k in ('raw_data_path', 'interim_data_path', 'results_path')}
-    mudata = _resolve(d['mudata_path'], base) if d.get('mudata_path') else None
-    return DataConfig(**paths, sample_names=str(d.get('sample_names') or ''), **groups, mudata_path=mudata)
+    files = {k: _resolve(d[k], base) if d.get(k) else None for k in ('mudata_path', 'anndata_path')}
+    return DataConfig(**paths, sample_names=str(d.get('sample_names') or ''), **groups, **files,
+                      anndata_var_group=d.get('anndata_var_group'))
 
 # %% ../nbs/09_config.ipynb #c010
 def data_config_to_yaml(config: DataConfig) -> str:
@@ -89,7 +91,8 @@ def data_config_to_yaml(config: DataConfig) -> str:
          'results_path': config.results_path, 'sample_names': config.sample_names,
          'categorical_inputs': [entry(s) for s in config.categorical_inputs],
          'continuous_inputs': [entry(s) for s in config.continuous_inputs]}
-    if config.mudata_path: d['mudata_path'] = config.mudata_path      # vaes_biomed's key: MOVE reads the raw folder
+    for k in ('mudata_path', 'anndata_path', 'anndata_var_group'):        # vaes_biomed's keys: MOVE reads the raw folder
+        if getattr(config, k): d[k] = getattr(config, k)
     return yaml.safe_dump(d, sort_keys=False)
 
 # %% ../nbs/09_config.ipynb #t01

@@ -6,7 +6,7 @@
 __all__ = ['SPARSE_DENSIFY_WARN', 'AMSC_FILES', 'DataError', 'DataWarning', 'DatasetSpec', 'EncodedDataset', 'read_ids',
            'read_dataset_tsv', 'align_to_ids', 'encode_categorical', 'decode_categorical', 'encode_continuous',
            'decode_continuous', 'MultiOmicsData', 'encode_datasets', 'DataConfig', 'load_interim', 'encode_data',
-           'read_mudata', 'mudata_tables']
+           'read_mudata', 'mudata_tables', 'read_anndata', 'anndata_tables']
 
 # %% ../nbs/00_data.ipynb #9914cb0f
 import csv
@@ -18,6 +18,7 @@ import re
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -426,6 +427,8 @@ class DataConfig:
     categorical_inputs: list[DatasetSpec]
     continuous_inputs: list[DatasetSpec]
     mudata_path: str | None = None      # a .h5mu file instead of the raw folder (see "From a MuData file")
+    anndata_path: str | None = None     # a .h5ad file instead of the raw folder
+    anndata_var_group: str | None = None  # the .h5ad's `var` column whose values name the continuous datasets
 
     def __post_init__(self):
         for group, kind in (('categorical_inputs', 'categorical'), ('continuous_inputs', 'continuous')):
@@ -450,8 +453,8 @@ def _sha1(path: Path) -> str:
 
 def _raw_files(config: DataConfig) -> tuple[Path, dict[str, Path]]:
     "The ID file and each dataset's TSV (or the .h5mu file twice); DataError naming the first that does not exist."
-    if config.mudata_path:
-        p = _need_file(Path(config.mudata_path), 'MuData file')
+    if config.mudata_path or config.anndata_path:
+        p = _need_file(Path(config.mudata_path or config.anndata_path), 'MuData file' if config.mudata_path else 'AnnData file')
         return p, {}
     raw = Path(config.raw_data_path)
     ids_path = _need_file(raw / f"{config.sample_names}.txt", 'sample ID file')
@@ -518,9 +521,10 @@ def encode_data(config: DataConfig, force: bool = False, quiet: bool = False) ->
             if data is not None:
                 if not quiet: _log.info(f"loaded {len(data.datasets)} encoded datasets from the cache {interim}")
                 return data
-    if config.mudata_path:
-        ids, tables = mudata_tables(read_mudata(ids_path), [s.name for s in config.categorical_inputs],
-                                    [s.name for s in config.continuous_inputs], str(ids_path))
+    if config.mudata_path or config.anndata_path:
+        cats, cons = [s.name for s in config.categorical_inputs], [s.name for s in config.continuous_inputs]
+        ids, tables = (mudata_tables(read_mudata(ids_path), cats, cons, str(ids_path)) if config.mudata_path else
+                       anndata_tables(read_anndata(ids_path), cats, cons, config.anndata_var_group, str(ids_path)))
         sources = {n: f"{ids_path}: '{n}'" for n in tables}
     else:
         ids = read_ids(ids_path)
@@ -575,6 +579,36 @@ def mudata_tables(mdata, categorical: list[str], continuous: list[str], src: str
             raise DataError(f"{src}: categorical input '{name}': neither an obs column nor a modality "
                             f"(obs columns: {', '.join(obs_cols) or 'none'}; modalities: {', '.join(mods)})")
     return ids, tables
+
+# %% ../nbs/00_data.ipynb #ad01
+def read_anndata(path):
+    "An AnnData file, read with anndata (the `scverse` extra); a DataError when it cannot be."
+    try: import anndata
+    except ImportError: raise DataError(f"{path}: reading .h5ad files needs the scverse extra: pip install 'vaes_biomed[scverse]'") from None
+    try: return anndata.read_h5ad(str(path))
+    except Exception as e: raise DataError(f"{path}: cannot be read as an AnnData file ({type(e).__name__}: {e})") from None
+
+def anndata_tables(adata, categorical: list[str], continuous: list[str], var_group: str | None = None,
+                   src: str = "AnnData") -> tuple[list[str], dict[str, pd.DataFrame]]:
+    "Sample IDs and one table per input of an AnnData: `obs` columns are categorical, the matrix (or its `var_group` groups) continuous."
+    if var_group is None:
+        if len(continuous) > 1:
+            raise DataError(f"{src}: {len(continuous)} continuous inputs ({', '.join(continuous)}) but one matrix: "
+                            f"name the var column that groups its features with 'anndata_var_group'")
+        groups = {name: slice(None) for name in continuous}
+    else:
+        if var_group not in adata.var.columns:
+            raise DataError(f"{src}: 'anndata_var_group': no var column {var_group!r} (var columns: {', '.join(map(str, adata.var.columns)) or 'none'})")
+        values = adata.var[var_group].astype(str).to_numpy()
+        groups = {}
+        for name in continuous:
+            if name not in set(values):
+                raise DataError(f"{src}: continuous input '{name}': no var has {var_group} == '{name}' "
+                                f"(values: {', '.join(sorted(set(values)))})")
+            groups[name] = values == name
+    mods = {name: adata[:, sel] for name, sel in groups.items()}
+    view = SimpleNamespace(obs_names=adata.obs_names, obs=adata.obs, mod=mods)     # read as a MuData of these groups
+    return mudata_tables(view, categorical, continuous, src)
 
 # %% ../nbs/00_data.ipynb #amsc1
 AMSC_FILES = {'matched': 'amsc_matched.tsv', 'variants': 'amsc_variants.tsv', 'prs': 'amsc_prs.tsv',
