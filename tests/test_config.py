@@ -214,3 +214,9 @@ def test_decision_keys_defaults_and_values(tmp_path):
     cfg = load_task_config(write(tmp_path, KS_TASK + "decision: MOVE\ndelta: 0.1\nnum_refits: 4\nmin_refit_agreement: 4\n"))
     assert (cfg.decision, cfg.delta, cfg.min_refit_agreement) == ("move", 0.1, 4)
     assert load_task_config(write(tmp_path, KS_TASK + "delta: auto\n")).delta is None
+
+
+def test_a_data_config_names_one_scverse_file(tmp_path):
+    (tmp_path / "data.yaml").write_text("mudata_path: a.h5mu\nanndata_path: b.h5ad\ncontinuous_inputs:\n  - name: rna\n")
+    with pytest.raises(DataError, match=r"data.yaml: give 'mudata_path' or 'anndata_path', not both \(got 'a.h5mu' and 'b.h5ad'\)"):
+        load_data_config(tmp_path / "data.yaml", base_dir=tmp_path)

@@ -320,3 +320,8 @@ def test_encoded_dataset_shapes_checked():
         EncodedDataset('x', 'categorical', np.zeros((2, 3), dtype=np.float32), ['a', 'b', 'c'])
     with pytest.raises(DataError, match="has 2 rows, expected 3"):
         MultiOmicsData(['a', 'b', 'c'], [EncodedDataset('x', 'continuous', np.zeros((2, 1)), ['f'])])
+
+
+def test_from_frames_refuses_what_is_not_a_table():
+    with pytest.raises(DataError, match=r"from_frames: table 'a' is a list; expected a pandas DataFrame"):
+        MultiOmicsData.from_frames({"a": [[1, 2], [3, 4]]})

@@ -122,7 +122,7 @@ def test_non_numeric_continuous_modality_is_refused():
     words = anndata.AnnData(np.array([["x", "y"]] * 12, dtype=object), obs=pd.DataFrame(index=[f"s{i}" for i in range(12)]),
                             var=pd.DataFrame(index=["w0", "w1"]))
     md = small_mudata(words=words)
-    with pytest.raises(DataError, match=r"modality 'words' has non-numeric values in column 'w0' \(2 such column\(s\)\)"):
+    with pytest.raises(DataError, match=r"modality 'words' has non-numeric values in column 'w0' \(2 such column\(s\), first at row 's0'\)"):
         D.mudata_tables(md, [], ["words"], "cohort.h5mu")
 
 
@@ -189,3 +189,4 @@ def test_anndata_through_a_data_config(tmp_path):
     assert [(d.name, d.kind, d.n_features) for d in data.datasets] == [("diagnosis", "categorical", 1),
                                                                         ("rna", "continuous", 2), ("prot", "continuous", 2)]
     assert data.n_samples == 40
+

@@ -74,6 +74,9 @@ def load_data_config(path_or_dict, base_dir=None) -> DataConfig:
     if dup: raise DataError(f"{src}: dataset named more than once: {', '.join(dup)}")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     paths = {k: _resolve(d.get(k) or _TOP[k], base) for k in ('raw_data_path', 'interim_data_path', 'results_path')}
+    if d.get('mudata_path') and d.get('anndata_path'):
+        raise DataError(f"{src}: give 'mudata_path' or 'anndata_path', not both "
+                        f"(got {d['mudata_path']!r} and {d['anndata_path']!r})")
     files = {k: _resolve(d[k], base) if d.get(k) else None for k in ('mudata_path', 'anndata_path')}
     return DataConfig(**paths, sample_names=str(d.get('sample_names') or ''), **groups, **files,
                       anndata_var_group=d.get('anndata_var_group'))

@@ -370,6 +370,9 @@ class MultiOmicsData:
         "Encode pandas tables (rows: samples, indexed by ID): `categorical` names the categorical tables, `log2` the continuous ones to log2(1 + x) first."
         unknown = sorted((set(categorical) | set(log2)) - set(tables))
         if unknown: raise DataError(f"from_frames: no table named {', '.join(map(repr, unknown))} (tables: {', '.join(map(str, tables))})")
+        for n, t in tables.items():
+            if not isinstance(t, pd.DataFrame):
+                raise DataError(f"from_frames: table '{n}' is a {type(t).__name__}; expected a pandas DataFrame (rows: samples, indexed by ID)")
         specs = [DatasetSpec(str(n), "categorical") if n in categorical else DatasetSpec(str(n), "continuous", log2=n in log2, scale=scale)
                  for n in tables]
         return encode_datasets({str(n): t for n, t in tables.items()}, specs, ids=ids)
@@ -538,12 +541,16 @@ def encode_data(config: DataConfig, force: bool = False, quiet: bool = False) ->
 # %% ../nbs/00_data.ipynb #mu01
 SPARSE_DENSIFY_WARN = 50_000_000   # values: densifying a larger sparse modality is worth a warning
 
+def _read_scverse(path, module: str, reader: str, what: str):
+    "`module.reader(path)` from the `scverse` extra; a DataError naming the file when the extra is missing or the file unreadable."
+    try: read = getattr(__import__(module), reader)
+    except ImportError: raise DataError(f"{path}: reading {what} files needs the scverse extra: pip install 'vaes_biomed[scverse]'") from None
+    try: return read(str(path))
+    except Exception as e: raise DataError(f"{path}: cannot be read as {what} file ({type(e).__name__}: {e})") from None
+
 def read_mudata(path):
     "A MuData file, read with mudata (the `scverse` extra); a DataError when it cannot be."
-    try: import mudata
-    except ImportError: raise DataError(f"{path}: reading .h5mu files needs the scverse extra: pip install 'vaes_biomed[scverse]'") from None
-    try: return mudata.read_h5mu(str(path))
-    except Exception as e: raise DataError(f"{path}: cannot be read as a MuData file ({type(e).__name__}: {e})") from None
+    return _read_scverse(path, "mudata", "read_h5mu", "a MuData")
 
 def _modality_frame(mod, name: str, src: str) -> pd.DataFrame:
     "One modality's matrix as a samples x features DataFrame: sparse densified, non-numeric values refused."
@@ -569,8 +576,11 @@ def mudata_tables(mdata, categorical: list[str], continuous: list[str], src: str
         frame = _modality_frame(mdata.mod[name], name, src)
         bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         if bad:
+            col = frame[bad[0]]
+            rows = col.index[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
+            where = f", first at row {rows[0]!r}" if len(rows) else ""
             raise DataError(f"{src}: modality '{name}' has non-numeric values in column '{bad[0]}' "
-                            f"({len(bad)} such column(s)); a continuous input must be numbers")
+                            f"({len(bad)} such column(s){where}); a continuous input must be numbers")
         tables[name] = frame
     for name in categorical:
         if name in obs_cols: tables[name] = pd.DataFrame({name: mdata.obs[name].astype(object).to_numpy()}, index=ids)
@@ -583,10 +593,7 @@ def mudata_tables(mdata, categorical: list[str], continuous: list[str], src: str
 # %% ../nbs/00_data.ipynb #ad01
 def read_anndata(path):
     "An AnnData file, read with anndata (the `scverse` extra); a DataError when it cannot be."
-    try: import anndata
-    except ImportError: raise DataError(f"{path}: reading .h5ad files needs the scverse extra: pip install 'vaes_biomed[scverse]'") from None
-    try: return anndata.read_h5ad(str(path))
-    except Exception as e: raise DataError(f"{path}: cannot be read as an AnnData file ({type(e).__name__}: {e})") from None
+    return _read_scverse(path, "anndata", "read_h5ad", "an AnnData")
 
 def anndata_tables(adata, categorical: list[str], continuous: list[str], var_group: str | None = None,
                    src: str = "AnnData") -> tuple[list[str], dict[str, pd.DataFrame]]:

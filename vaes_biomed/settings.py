@@ -85,6 +85,7 @@ class RunSettings:
     quiet: bool = False
 
     def __post_init__(self):
-        if int(self.n_refits) != self.n_refits or self.n_refits < 1: raise ValueError(f"n_refits must be a whole number >= 1, got {self.n_refits}")
+        if not isinstance(self.n_refits, (int, float)) or int(self.n_refits) != self.n_refits or self.n_refits < 1:
+            raise ValueError(f"n_refits must be a whole number >= 1, got {self.n_refits!r}")
         self.n_refits, self.seed = int(self.n_refits), int(self.seed)
         if self.device is not None: self.device = str(self.device)

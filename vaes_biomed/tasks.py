@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import (CONFIG_SETS, AnalyzeLatentTask, AssociationTask, ConfigError, EncodeDataTask, KSTask,
                                 TaskConfig, TTestTask, TuneStabilityTask, data_config_to_yaml, load_data_config,
                                 load_task_config, task_config_to_yaml)
-from .data import DataConfig, DatasetSpec, MultiOmicsData, encode_data
+from .data import AMSC_FILES, DataConfig, DatasetSpec, MultiOmicsData, encode_data
 from .settings import CONTINUOUS_PERTURBATIONS, RunSettings
 
 # %% auto #0
@@ -37,7 +37,7 @@ def _write_tasks(name: str, folder: Path, force: bool, kept: list[Path]) -> dict
 
 def _existing_data(name: str, folder: Path) -> list[Path]:
     "The files of a config set's data that are already in `folder`."
-    if name == "amsc": found = [folder / "config" / "data" / "amsc.yaml", *sorted((folder / "raw").glob("amsc_*.tsv"))]
+    if name == "amsc": found = [folder / "config" / "data" / "amsc.yaml", *(folder / "raw" / f for f in AMSC_FILES.values())]
     else: found = [folder / "config" / "data" / f"{name}.yaml", *sorted((folder / "data").glob(f"random.{name}.*")),
                    folder / "data" / f"changes.{name}.txt"]
     return [p for p in found if p.exists()]
@@ -81,7 +81,7 @@ def init_project(name: str = "tutorial", folder=".", n_samples: int | None = Non
     if existing and not force:
         kept += existing
         data_cfg = folder / "config" / "data" / f"{name}.yaml"
-        truth = folder / "raw" / "amsc_truth.tsv" if name == "amsc" else folder / "data" / f"changes.{name}.txt"
+        truth = folder / "raw" / AMSC_FILES["truth"] if name == "amsc" else folder / "data" / f"changes.{name}.txt"
         return dict(out, data_config=data_cfg, ground_truth=truth, raw={}, kept=kept)
     written = _write_amsc(folder, seed) if name == "amsc" else _write_synthetic(name, folder, n_samples, seed)
     return dict(out, **written, kept=kept)
