@@ -13,7 +13,7 @@ PY := $(BIN)/python
 TORCH_VERSION ?= 2.13.0
 NB_WORKERS ?= 2
 
-.PHONY: demo test setup setup-dev check-sync unit notebooks scverse bench calibration package clean
+.PHONY: demo test setup setup-dev check-sync unit notebooks scverse docs docs-check bench calibration package clean
 
 demo: setup
 	$(BIN)/vaes-biomed demo --out demo
@@ -62,6 +62,28 @@ $(SCVERSE_VENV)/.installed: setup.py settings.ini
 
 scverse: $(SCVERSE_VENV)/.installed
 	OMP_NUM_THREADS=1 $(SCVERSE_VENV)/bin/pytest -p no:cacheprovider tests/test_scverse.py
+
+# The documentation site (not part of make test): Sphinx + myst-nb + the book theme in a third environment, the
+# narrative notebooks executed in quick mode, then screenshots of the built pages in Debian's headless Chromium.
+# View it with: python3 -m http.server -d docs/_build/html 8000
+DOCS_VENV ?= .venv-docs
+CHROMIUM ?= /usr/bin/chromium
+$(DOCS_VENV)/.installed: setup.py settings.ini
+	python3 -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -c "import torch" 2>/dev/null || $(DOCS_VENV)/bin/pip install "torch==$(TORCH_VERSION)"
+	$(DOCS_VENV)/bin/pip install -e ".[dev,docs]"
+	touch $@
+
+docs: $(DOCS_VENV)/.installed
+	OMP_NUM_THREADS=1 $(DOCS_VENV)/bin/python docs/build_site.py
+	$(MAKE) docs-check
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] || { echo "docs-check needs Chromium at $(CHROMIUM): install Debian's chromium package, or set CHROMIUM=/path/to/chrome"; exit 1; }
+	apt-get install -y -q chromium
+
+docs-check: $(DOCS_VENV)/.installed $(CHROMIUM)
+	$(DOCS_VENV)/bin/python docs/check_site.py --chromium $(CHROMIUM)
 
 notebooks: setup-dev
 	VAES_BIOMED_QUICK=1 OMP_NUM_THREADS=1 $(BIN)/pytest --nbval-lax --nbval-current-env -n $(NB_WORKERS) --dist loadscope -p no:cacheprovider nbs/

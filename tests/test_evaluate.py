@@ -10,7 +10,7 @@ from sklearn.metrics import average_precision_score
 
 from vaes_biomed.data import DataError, DataWarning
 from vaes_biomed.evaluate import (benchmark_summary, call_overlap, confusion_matrix, effect_size_matching, pair_scores,
-                                  plot_confusion, plot_effect_size, plot_overlap, plot_precision_recall,
+                                  plot_confusion, plot_effect_size, plot_filling_order, plot_overlap, plot_precision_recall,
                                   plot_threshold_recall, plot_tp_fp, precision_recall, ranked_pairs, score_calls,
                                   threshold_recall, tp_fp_curve, truth_pairs)
 
@@ -237,6 +237,7 @@ def test_benchmark_summary_and_plots(truth, table):
             plot_precision_recall({m: precision_recall(t, truth, P)[0] for m, t in tables.items()}, {"ks": 0.5}, 0.3),
             plot_tp_fp({m: tp_fp_curve(t, truth, P) for m, t in tables.items()}),
             plot_threshold_recall({m: threshold_recall(t, truth, P) for m, t in tables.items()}),
+            plot_filling_order({m: tp_fp_curve(t, truth, P) for m, t in tables.items()}, calls=summary.calls.to_dict()),
             plot_effect_size({m: effect_size_matching(t, truth, P)[0] for m, t in tables.items()})]
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
     with pytest.raises(ValueError, match="needs 2 or 3 methods"):
@@ -245,8 +246,8 @@ def test_benchmark_summary_and_plots(truth, table):
 
 
 def test_panel_plots_refuse_an_empty_dict():
-    from vaes_biomed.evaluate import plot_effect_size, plot_threshold_recall
-    for plot in (plot_threshold_recall, plot_effect_size):
+    from vaes_biomed.evaluate import plot_effect_size, plot_filling_order, plot_threshold_recall
+    for plot in (plot_threshold_recall, plot_effect_size, plot_filling_order):
         with pytest.raises(DataError, match="nothing to plot"):
             plot({})
 

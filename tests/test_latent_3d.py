@@ -93,3 +93,23 @@ def test_rotating_gif_writes_frames(tmp_path):
     out = rotating_gif(plot_latent_3d(Z), tmp_path / "ok.GIF", frames=3, fps=5)
     with Image.open(out) as im:
         assert im.n_frames == 3
+
+
+def test_arrow_colour_must_be_known():
+    with pytest.raises(ValueError, match="arrow_colour must be 'points'.*got 'rainbow'"):
+        plot_latent_movement_3d(Z, Z + 0.1, arrow_colour="rainbow")
+
+
+@pytest.mark.parametrize("bad", [np.zeros((5, 2)), np.zeros(3), np.zeros((2, 3, 1))])
+def test_direction_colours_wrong_shape(bad):
+    from vaes_biomed.latent_3d import direction_colours
+    with pytest.raises(ValueError, match=r"arrows must be N x 3, got shape"):
+        direction_colours(bad)
+
+
+def test_direction_colours_are_valid_rgba_for_any_arrows():
+    from vaes_biomed.latent_3d import direction_colours
+    d = np.random.default_rng(1).normal(size=(200, 3)) * np.random.default_rng(2).choice([0, 1e-9, 1, 1e6], size=(200, 1))
+    c = direction_colours(d)
+    assert c.shape == (200, 4) and np.isfinite(c).all() and (c >= 0).all() and (c <= 1).all()
+    assert np.allclose(c[(d == 0).all(1), :3], 0.5)              # a zero arrow is grey

@@ -119,3 +119,16 @@ def test_categorical_accuracy_ignores_missing():
     assert categorical_accuracy(logp, onehot).item() == 1.0
 
 
+
+
+def test_latent_kl_is_zero_only_at_the_prior():
+    from vaes_biomed.model import latent_kl
+    lay = VAELayout(cat_shapes=[], con_sizes=[4])
+    vae = VAE(lay, ModelConfig(num_hidden=[6], num_latent=3), seeds=[0])
+    x = torch.randn(30, 4)
+    kl = latent_kl(vae, x)
+    assert kl.shape == (1, 3) and (kl > 0).all()
+    with torch.no_grad():
+        for p in (vae.mu_head.weight, vae.mu_head.bias, vae.logvar_head.weight, vae.logvar_head.bias): p.zero_()
+    assert torch.allclose(latent_kl(vae, x), torch.zeros(1, 3), atol=1e-7)
+    assert vae.training                                          # the mode is restored

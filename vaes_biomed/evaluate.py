@@ -11,8 +11,10 @@ from typing import Iterable
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Patch
 from scipy import stats
 
 from .data import DataError, DataWarning
@@ -22,8 +24,8 @@ __all__ = ['PAIR_COLUMNS', 'SCORE_COLUMNS', 'FDR_SWEEP', 'infer_score_column', '
            'unordered_pairs', 'pair_scores', 'truth_pairs', 'score_calls', 'confusion_matrix', 'ranked_pairs',
            'precision_recall', 'tp_fp_curve', 'threshold_recall', 'effect_size_matching', 'call_overlap',
            'benchmark_summary', 'plot_confusion', 'plot_precision_recall', 'plot_tp_fp', 'plot_threshold_recall',
-           'plot_effect_size', 'plot_overlap', 'calls_at_threshold', 'fdr_calibration', 'plot_fdr_calibration',
-           'ap_over_calls', 'recall_at_fdr']
+           'plot_filling_order', 'plot_effect_size', 'plot_overlap', 'calls_at_threshold', 'fdr_calibration',
+           'plot_fdr_calibration', 'ap_over_calls', 'recall_at_fdr']
 
 # %% ../nbs/07_evaluate.ipynb #c005-0
 PAIR_COLUMNS = ["feature_a_name", "feature_b_name"]
@@ -424,6 +426,28 @@ def plot_threshold_recall(curves, cutoffs: dict[str, float] | None = None) -> Fi
         xlabel = {"ks_distance": "|KS| threshold", "bayes_k": "|K| threshold", "proba": "probability threshold",
                   "p_value": "p-value threshold"}.get(col, "threshold")
         ax.set(xlabel=xlabel, ylabel="recall", ylim=(0, 1.02), title=method)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/07_evaluate.ipynb #c041-5
+def plot_filling_order(curves, calls: dict[str, int] | None = None, max_rank: int | None = None) -> Figure:
+    "Each method's ranking as a strip, best pair first: true pairs dark, false pairs light, a bar where its calls end."
+    curves = _as_dict(curves)
+    if not curves: raise DataError("nothing to plot: give at least one method's tp_fp_curve")
+    n = max_rank or max(len(c) for c in curves.values())
+    img = np.full((len(curves), n), np.nan)
+    for i, c in enumerate(curves.values()):
+        t = c["truth"].to_numpy(float)[:n]; img[i, :len(t)] = t
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.45 * len(curves)))
+    cmap = ListedColormap(["#f4c7b8", "#1f4e79"]); cmap.set_bad("white")     # unscored ranks stay blank
+    ax.imshow(np.ma.masked_invalid(img), aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest",
+              extent=(0.5, n + 0.5, len(curves) - 0.5, -0.5))
+    for i, m in enumerate(curves):
+        if calls and calls.get(m): ax.plot([calls[m] + 0.5] * 2, [i - 0.5, i + 0.5], color="black", lw=2)
+    ax.set_yticks(range(len(curves)), list(curves)); ax.set_xlabel("rank (best first)")
+    ax.legend(handles=[Patch(color="#1f4e79", label="true pair"), Patch(color="#f4c7b8", label="false pair")]
+              + ([Line2D([], [], color="black", lw=2, label="last call")] if calls else []),
+              fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(curves) < 3 else -0.15), ncol=3, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -16,7 +16,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 # %% auto #0
-__all__ = ['plot_latent_3d', 'plot_latent_movement_3d', 'rotating_gif']
+__all__ = ['plot_latent_3d', 'direction_colours', 'plot_latent_movement_3d', 'rotating_gif']
 
 # %% ../nbs/08a_latent_3d.ipynb #c007
 def _check_z3(z, name: str = "z") -> np.ndarray:
@@ -105,15 +105,26 @@ def plot_latent_3d(z, colour=None, colour_name: str = "", categorical: bool | No
     if title: ax.set_title(title, fontsize=9)
     return fig
 
+# %% ../nbs/08a_latent_3d.ipynb #c012-dir
+def direction_colours(d) -> np.ndarray:
+    "One RGBA colour per 3-D arrow from its unit direction u: red, green, blue = (u + 1) / 2; a zero arrow is grey."
+    d = np.asarray(d, dtype=np.float64)
+    if d.ndim != 2 or d.shape[1] != 3: raise ValueError(f"arrows must be N x 3, got shape {d.shape}")
+    norm = np.linalg.norm(d, axis=1, keepdims=True)
+    u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 0)
+    return np.column_stack([(u + 1) / 2, np.full(len(d), 0.9)])
+
 # %% ../nbs/08a_latent_3d.ipynb #c013
 def plot_latent_movement_3d(z_base, z_pert, colour=None, colour_name: str = "", categorical: bool | None = None,
                             class_labels: dict | list | None = None, elev: float = 20, azim: float = 45,
                             max_arrows: int | None = None, seed: int = 0, point_size: float = 4,
-                            title: str | None = None, ax=None) -> Figure:
+                            title: str | None = None, ax=None, arrow_colour: str = "points") -> Figure:
     "Arrows from each sample's baseline 3-D latent mean (`z_base`, N x 3) to its perturbed one (`z_pert`, N x 3)."
     z_base, z_pert = _check_z3(z_base, "z_base"), _check_z3(z_pert, "z_pert")
     if z_base.shape != z_pert.shape:
         raise ValueError(f"z_base has shape {z_base.shape} but z_pert has {z_pert.shape}: one row per sample in both")
+    if arrow_colour not in ("points", "direction"):
+        raise ValueError(f"arrow_colour must be 'points' (the samples' colour) or 'direction', got {arrow_colour!r}")
     fig, ax = _axes_3d(elev, azim, ax)
     rgba = _colour_points(ax, fig, z_base, colour, colour_name, categorical, class_labels, point_size, alpha=0.25)
     keep = np.arange(len(z_base))
@@ -121,7 +132,8 @@ def plot_latent_movement_3d(z_base, z_pert, colour=None, colour_name: str = "", 
         if max_arrows < 1: raise ValueError(f"max_arrows must be >= 1, got {max_arrows}")
         if max_arrows < len(keep): keep = np.sort(np.random.default_rng(seed).choice(keep, max_arrows, replace=False))
     d = z_pert[keep] - z_base[keep]
-    c = np.tile(np.array([[0.2, 0.2, 0.2, 0.9]]), (len(keep), 1)) if rgba is None else rgba[keep]
+    if arrow_colour == "direction": c = direction_colours(d)
+    else: c = np.tile(np.array([[0.2, 0.2, 0.2, 0.9]]), (len(keep), 1)) if rgba is None else rgba[keep]
     # quiver draws the N shafts, then one head stroke per arrow, then the other: each needs its arrow's colour
     ax.quiver(*z_base[keep].T, *d.T, colors=np.concatenate([c, c, c]), arrow_length_ratio=0.25,
               linewidths=1.0, normalize=False)

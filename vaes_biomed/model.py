@@ -19,7 +19,7 @@ from .settings import ModelConfig
 # %% auto #0
 __all__ = ['VAELayout', 'layout_of', 'model_inputs', 'EnsembleLinear', 'EnsembleBatchNorm', 'ensemble_dropout', 'sample_z', 'VAE',
            'vae_loss', 'TrainingPass', 'loss_targets', 'loss_and_grads', 'evaluating', 'project', 'reconstruct',
-           'split_output', 'categorical_accuracy', 'continuous_cosine']
+           'latent_kl', 'split_output', 'categorical_accuracy', 'continuous_cosine']
 
 # %% ../nbs/01_model.ipynb #c005
 @dataclass
@@ -406,6 +406,15 @@ def reconstruct(model: VAE, x: Tensor, sample: bool = False, generator: torch.Ge
     with evaluating(model):
         return torch.cat([model(x[:, i:i + chunk_size], generator, sample=sample)[0]
                           for i in range(0, x.shape[1], chunk_size)], 1)
+
+# %% ../nbs/01_model.ipynb #c041-kl
+@torch.no_grad()
+def latent_kl(model: VAE, x: Tensor) -> Tensor:
+    "KL divergence from the prior of each latent dimension (`K x L`), averaged over the samples of `x`, in eval mode."
+    x = _per_refit(model, x)
+    with evaluating(model):
+        mu, logvar = model.encode(x)
+    return 0.5 * (mu.square() + logvar.exp() - logvar - 1).mean(-2)
 
 # %% ../nbs/01_model.ipynb #c043
 def split_output(out: Tensor, layout: VAELayout) -> tuple[list[Tensor], list[Tensor]]:
