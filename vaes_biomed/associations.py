@@ -711,7 +711,7 @@ def _ks_figures(result: AssociationResult, pairs, folder: Path) -> list[str]:
     return written
 
 def write_associations(result: AssociationResult, out_dir, plot_pairs: list[tuple[str, str]] | None = None) -> dict:
-    "Write MOVE's association files, the tidy table, the latent locations, and KS's QC table and figures (`plot_pairs`, default the top call) under `out_dir`."
+    "Write MOVE's association files, the tidy table, the perturbed features' list, the latent locations, and KS's QC table and figures (`plot_pairs`, default the top call) under `out_dir`."
     out, m = Path(out_dir), result.method
     out.mkdir(parents=True, exist_ok=True)
     files = dict(significant=out / f"results_sig_assoc_{m}.tsv", all=out / f"results_all_assoc_{m}.tsv",
@@ -719,6 +719,8 @@ def write_associations(result: AssociationResult, out_dir, plot_pairs: list[tupl
     result.significant.to_csv(files["significant"], sep="\t", index=False)
     result.table.to_csv(files["all"], sep="\t", index=False)
     result.associations.to_csv(files["associations"], sep="\t", index=False)
+    # the paper's MOVE edit: the perturbed features in the order of every P axis (latent_location, the tables' ids)
+    np.save(files.setdefault("perturbed_features", out / "perturbed_features_list.npy"), np.array(result.plan.feature_names))
     if result.latent_location is not None: np.save(files.setdefault("latent_location", out / "latent_location.npy"), result.latent_location)
     if result.qc is not None:
         result.qc.to_csv(files.setdefault("qc", out / "QC_summary_KS.tsv"), sep="\t", index=False)

@@ -447,7 +447,7 @@ def plot_filling_order(curves, calls: dict[str, int] | None = None, max_rank: in
     ax.set_yticks(range(len(curves)), list(curves)); ax.set_xlabel("rank (best first)")
     ax.legend(handles=[Patch(color="#1f4e79", label="true pair"), Patch(color="#f4c7b8", label="false pair")]
               + ([Line2D([], [], color="black", lw=2, label="last call")] if calls else []),
-              fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(curves) < 3 else -0.15), ncol=3, frameon=False)
+              fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 
