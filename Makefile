@@ -13,12 +13,12 @@ PY := $(BIN)/python
 TORCH_VERSION ?= 2.13.0
 NB_WORKERS ?= 2
 
-.PHONY: demo test setup setup-dev check-sync unit notebooks scverse docs docs-check bench calibration package clean
+.PHONY: demo test setup setup-dev check-sync unit notebooks scverse ray docs docs-check bench calibration package clean
 
 demo: setup
 	$(BIN)/vaes-biomed demo --out demo
 
-test: setup-dev check-sync unit notebooks scverse
+test: setup-dev check-sync unit notebooks scverse ray
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -84,6 +84,18 @@ $(CHROMIUM):
 
 docs-check: $(DOCS_VENV)/.installed $(CHROMIUM)
 	$(DOCS_VENV)/bin/python docs/check_site.py --chromium $(CHROMIUM)
+
+# Ray (the optional extra `ray`) in its own environment, so that the main one stays as small as a user's: the tests
+# start a local Ray with 2 CPUs and check that tuning grids give the same tables as the local executor.
+RAY_VENV ?= .venv-ray
+$(RAY_VENV)/.installed: setup.py settings.ini
+	python3 -m venv $(RAY_VENV)
+	$(RAY_VENV)/bin/python -c "import torch" 2>/dev/null || $(RAY_VENV)/bin/pip install "torch==$(TORCH_VERSION)"
+	$(RAY_VENV)/bin/pip install -e ".[dev,ray]"
+	touch $@
+
+ray: $(RAY_VENV)/.installed
+	OMP_NUM_THREADS=1 $(RAY_VENV)/bin/pytest -p no:cacheprovider tests/test_ray.py
 
 notebooks: setup-dev
 	VAES_BIOMED_QUICK=1 OMP_NUM_THREADS=1 $(BIN)/pytest --nbval-lax --nbval-current-env -n $(NB_WORKERS) --dist loadscope -p no:cacheprovider nbs/

@@ -220,3 +220,26 @@ def test_a_data_config_names_one_scverse_file(tmp_path):
     (tmp_path / "data.yaml").write_text("mudata_path: a.h5mu\nanndata_path: b.h5ad\ncontinuous_inputs:\n  - name: rna\n")
     with pytest.raises(DataError, match=r"data.yaml: give 'mudata_path' or 'anndata_path', not both \(got 'a.h5mu' and 'b.h5ad'\)"):
         load_data_config(tmp_path / "data.yaml", base_dir=tmp_path)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("executor", "dask", "'executor': must be 'local' (this machine's cores) or 'ray' (a Ray cluster), got 'dask'"),
+    ("workers", 0, "'workers': must be a whole number >= 1"),
+    ("workers", "many", "'workers': must be a whole number >= 1")])
+def test_bad_executor_settings_name_the_file_and_key(tmp_path, key, value, message):
+    from vaes_biomed.config import ConfigError, load_task_config
+    f = tmp_path / "tune.yaml"
+    f.write_text(yaml.safe_dump({"defaults": ["tune_model_reconstruction"], "grid": {"model.num_latent": [2, 3]}, key: value}))
+    with pytest.raises(ConfigError) as e:
+        load_task_config(f)
+    assert str(f) in str(e.value) and message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_executor_keys_reach_the_run_settings(tmp_path):
+    from vaes_biomed.config import load_task_config
+    from vaes_biomed.tasks import _run
+    f = tmp_path / "tune.yaml"
+    f.write_text(yaml.safe_dump({"defaults": ["tune_model_stability"], "grid": {"model.num_latent": [2, 3]},
+                                 "executor": "ray", "workers": "2", "ray_address": "ray://head:10001"}))
+    run = _run(load_task_config(f), "cpu", True)
+    assert (run.executor, run.workers, run.ray_address, run.n_refits) == ("ray", 2, "ray://head:10001", 3)

@@ -9,7 +9,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 
 # %% auto #0
-__all__ = ['METHODS', 'DECODINGS', 'REDUCERS', 'CONTINUOUS_PERTURBATIONS', 'ENGINES', 'GRID_KEYS', 'MODEL_DEFAULTS',
+__all__ = ['METHODS', 'DECODINGS', 'REDUCERS', 'CONTINUOUS_PERTURBATIONS', 'ENGINES', 'EXECUTORS', 'GRID_KEYS', 'MODEL_DEFAULTS',
            'TRAINING_DEFAULTS', 'ModelConfig', 'TrainingConfig', 'RunSettings']
 
 # %% ../nbs/00a_settings.ipynb #s05
@@ -18,6 +18,7 @@ DECODINGS = ("mean", "sampled")                    # how Bayes and KS decode: la
 REDUCERS = ("umap", "t-sne", "pca")                # 2-D views of the latent space
 CONTINUOUS_PERTURBATIONS = ("minimum", "maximum", "plus_std", "minus_std")
 ENGINES = ("fast", "autograd")                     # training: hand-derived gradients, or torch's autograd
+EXECUTORS = ("local", "ray")                       # where independent jobs run: this machine's cores, or a Ray cluster
 GRID_KEYS = ("model.num_hidden", "model.num_latent", "model.beta", "model.dropout",
              "training_loop.lr", "training_loop.num_epochs", "training_loop.batch_size",
              "training_loop.batch_dilation_steps", "training_loop.kld_warmup_steps",
@@ -78,14 +79,22 @@ TRAINING_DEFAULTS = {k: v for k, v in asdict(TrainingConfig()).items() if k != "
 # %% ../nbs/00a_settings.ipynb #s16
 @dataclass
 class RunSettings:
-    "How a task runs: `n_refits` refits seeded `seed, seed + 1, ...`, on `device` (None: CUDA if present), `quiet` or not."
+    "How a task runs: `n_refits` refits seeded `seed, seed + 1, ...`, on `device` (None: CUDA if present), `quiet` or not; independent jobs on `executor` with `workers` (None: every core) at `ray_address`."
     n_refits: int = 1
     seed: int = 0
     device: str | None = None
     quiet: bool = False
+    executor: str = "local"
+    workers: int | None = None
+    ray_address: str | None = None
 
     def __post_init__(self):
         if not isinstance(self.n_refits, (int, float)) or int(self.n_refits) != self.n_refits or self.n_refits < 1:
             raise ValueError(f"n_refits must be a whole number >= 1, got {self.n_refits!r}")
         self.n_refits, self.seed = int(self.n_refits), int(self.seed)
         if self.device is not None: self.device = str(self.device)
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}")
+        if self.workers is not None and (not isinstance(self.workers, (int, float)) or int(self.workers) != self.workers or self.workers < 1):
+            raise ValueError(f"workers must be a whole number >= 1 (or None: every core), got {self.workers!r}")
+        if self.workers is not None: self.workers = int(self.workers)

@@ -52,14 +52,15 @@ def _write_amsc(folder: Path, seed: int) -> dict:
     return dict(data_config=res["data_config"], ground_truth=raw["truth"], raw=raw)
 
 def _write_synthetic(name: str, folder: Path, n_samples: int | None, seed: int) -> dict:
-    "A synthetic preset's data in MOVE's layout, and its data config."
+    "A synthetic preset's data in MOVE's layout, and its data config (without the categorical inputs where the set says so)."
     from vaes_biomed.synthetic import make_synthetic, write_move_layout
     synth = make_synthetic(CONFIG_SETS[name]["data"], n_samples=n_samples, seed=seed)
     paths = write_move_layout(synth, folder / "data", project=name)
     spec = lambda d, k: DatasetSpec(f"random.{name}.{d}", k, **(dict(log2=True, scale=True) if k == "continuous" else {}))
     data_cfg = DataConfig(raw_data_path="data/", interim_data_path="interim_data/", results_path="results/",
                           sample_names=f"random.{name}.ids",
-                          categorical_inputs=[spec(d, k) for d, k in synth.kinds.items() if k == "categorical"],
+                          categorical_inputs=[spec(d, k) for d, k in synth.kinds.items() if k == "categorical"
+                                              and CONFIG_SETS[name].get("categorical_inputs", True)],
                           continuous_inputs=[spec(d, k) for d, k in synth.kinds.items() if k == "continuous"])
     path = folder / "config" / "data" / f"{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,8 +131,9 @@ def _plot_pairs(data: MultiOmicsData, task: KSTask) -> list[tuple[str, str]] | N
 
 # %% ../nbs/09c_tasks.ipynb #k17
 def _run(task: TaskConfig, device, quiet: bool) -> RunSettings:
-    "The task's run settings: its refits (where it has them), its seed, the device and quietness."
-    return RunSettings(getattr(task, "num_refits", 1), task.seed, device, quiet)
+    "The task's run settings: its refits (where it has them), its seed, the device, quietness and where its jobs run."
+    return RunSettings(getattr(task, "num_refits", 1), task.seed, device, quiet, getattr(task, "executor", "local"),
+                       getattr(task, "workers", None), getattr(task, "ray_address", None))
 
 def _run_latent(data, task: AnalyzeLatentTask, folders: dict, device, quiet: bool) -> dict:
     from vaes_biomed.latent import analyze_latent

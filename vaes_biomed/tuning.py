@@ -16,11 +16,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from tqdm import tqdm
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .settings import GRID_KEYS, RunSettings
+from .executor import map_jobs
 from .data import DataError, DataWarning, MultiOmicsData
 from .model import ModelConfig, model_inputs, project, reconstruct
 from .training import TrainingConfig, train_ensemble, resolve_device
@@ -133,26 +133,33 @@ def _train_mask(split: pd.DataFrame, data: MultiOmicsData) -> np.ndarray:
     split = _check_split_ids(split, data.ids, "split table")
     return (split["split"] == "train").values
 
+def _reconstruction_job(shared: dict, job: tuple) -> list[dict]:
+    "One grid point of `tune_reconstruction`: train on the train samples, score train and test reconstructions."
+    i, params, mcfg, tcfg = job
+    data, train, run = shared["data"], shared["train"], shared["run"]
+    device = resolve_device(run.device)
+    x_all, observed_all = model_inputs(data, device)       # every sample is scored, train and test
+    trained = train_ensemble(data.subset(train), mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=device, quiet=True)
+    scores = score_arrays(reconstruct(trained.model, x_all), data, observed_all)
+    rows = []
+    for ds in data.datasets:
+        metric, s = scores[ds.name]
+        for name, rows_of in (("train", train), ("test", ~train)):
+            rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, dataset=ds.name, kind=ds.kind,
+                             split=name, metric=metric, **box_stats(s[:, rows_of])))
+    return rows
+
 def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
                         grid: dict[str, list], split: pd.DataFrame, run: RunSettings | None = None) -> pd.DataFrame:
-    "Train each hyperparameter set on the train samples (`run`: refits, seed, device); box statistics of train and test reconstruction per dataset."
+    "Train each hyperparameter set on the train samples (`run`: refits, seed, device, executor); box statistics of train and test reconstruction per dataset."
     run = run or RunSettings()
     sets = expand_grid(grid)
     train = _train_mask(split, data)
     if train.sum() < 2: raise ValueError(f"only {int(train.sum())} training sample(s) in the split")
     configs = [apply_params(model_config, training_config, p) for p in sets]   # refuse bad values before training
-    device = resolve_device(run.device)
-    x_all, observed_all = model_inputs(data, device)       # every sample is scored, train and test
-    rows = []
-    for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (reconstruction)", disable=run.quiet)):
-        trained = train_ensemble(data.subset(train), mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=device, quiet=True)
-        scores = score_arrays(reconstruct(trained.model, x_all), data, observed_all)
-        for ds in data.datasets:
-            metric, s = scores[ds.name]
-            for name, rows_of in (("train", train), ("test", ~train)):
-                rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, dataset=ds.name, kind=ds.kind,
-                                 split=name, metric=metric, **box_stats(s[:, rows_of])))
-    return pd.DataFrame(rows)
+    jobs = [(i, params, mcfg, tcfg) for i, (params, (mcfg, tcfg)) in enumerate(zip(sets, configs))]
+    parts = map_jobs(_reconstruction_job, jobs, dict(data=data, train=train, run=run), run, "tuning (reconstruction)")
+    return pd.DataFrame([row for part in parts for row in part])
 
 # %% ../nbs/06_tuning.ipynb #c027
 @torch.no_grad()
@@ -176,22 +183,25 @@ def ensemble_stability(trained) -> np.ndarray:
     return latent_stability(project(trained.model, trained.x))
 
 # %% ../nbs/06_tuning.ipynb #c031-1
+def _stability_job(shared: dict, job: tuple) -> list[dict]:
+    "One grid point of `tune_stability`: train the refits on all samples, compare each one's latent space with refit 0's."
+    i, params, mcfg, tcfg = job
+    data, run = shared["data"], shared["run"]
+    trained = train_ensemble(data, mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=resolve_device(run.device), quiet=True)
+    stab = ensemble_stability(trained)
+    return [dict(set=i, **{k: _cell(v) for k, v in params.items()}, refit=j, seed=trained.model.seeds[j],
+                 stability=float(s), mean_stability=float(stab.mean())) for j, s in enumerate(stab, start=1)]
+
 def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
                    grid: dict[str, list], run: RunSettings | None = None) -> pd.DataFrame:
-    "Train `run.n_refits` refits (default 3) per hyperparameter set on all samples; stability of each refit against refit 0."
+    "Train `run.n_refits` refits (default 3) per hyperparameter set on all samples (`run.executor`: where); stability of each refit against refit 0."
     run = run or RunSettings(n_refits=3)
     if run.n_refits < 2: raise ValueError(f"stability compares refits: n_refits must be >= 2, got {run.n_refits}")
     sets = expand_grid(grid)
     configs = [apply_params(model_config, training_config, p) for p in sets]
-    device = resolve_device(run.device)
-    rows = []
-    for i, (params, (mcfg, tcfg)) in enumerate(tqdm(list(zip(sets, configs)), desc="tuning (stability)", disable=run.quiet)):
-        trained = train_ensemble(data, mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=device, quiet=True)
-        stab = ensemble_stability(trained)
-        for j, s in enumerate(stab, start=1):
-            rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, refit=j, seed=trained.model.seeds[j],
-                             stability=float(s), mean_stability=float(stab.mean())))
-    return pd.DataFrame(rows)
+    jobs = [(i, params, mcfg, tcfg) for i, (params, (mcfg, tcfg)) in enumerate(zip(sets, configs))]
+    parts = map_jobs(_stability_job, jobs, dict(data=data, run=run), run, "tuning (stability)")
+    return pd.DataFrame([row for part in parts for row in part])
 
 # %% ../nbs/06_tuning.ipynb #c038-0
 def _param_columns(table: pd.DataFrame) -> list[str]:
