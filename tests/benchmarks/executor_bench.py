@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vaes_biomed.config import CONFIG_SETS, load_data_config, load_task_config
+from vaes_biomed.config import load_data_config, load_task_config
 from vaes_biomed.data import encode_data
 from vaes_biomed.executor import available_cores
 from vaes_biomed.settings import RunSettings
