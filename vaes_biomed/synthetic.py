@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['KINDS', 'GROUND_TRUTH_COLUMNS', 'AMSC_DAYS', 'AMSC_CELLTYPES', 'AMSC_PRS_COLUMNS', 'AMSC_PLANTED_PRS',
-           'AMSC_COVARIATES', 'AMSC_TRUTH_COLUMNS', 'DAY_PROGRESS', 'FFA_BY_DAY', 'SyntheticDatasetSpec',
-           'SyntheticSettings', 'synthetic_settings', 'mean_profile', 'ground_truth_pairs', 'SyntheticData',
-           'make_synthetic', 'write_move_layout', 'null_control', 'lp_feature_parts', 'lp_feature_names', 'AMSCCohort',
-           'make_amsc_cohort', 'write_amsc_cohort']
+           'AMSC_COVARIATES', 'AMSC_TRUTH_COLUMNS', 'AMSC_MARKER_GENES', 'DAY_PROGRESS', 'FFA_BY_DAY',
+           'SyntheticDatasetSpec', 'SyntheticSettings', 'synthetic_settings', 'mean_profile', 'ground_truth_pairs',
+           'SyntheticData', 'make_synthetic', 'write_move_layout', 'null_control', 'lp_feature_parts',
+           'lp_feature_names', 'AMSCCohort', 'make_amsc_cohort', 'write_amsc_cohort']
 
 # %% ../nbs/08b_synthetic.ipynb #c002
 from dataclasses import dataclass, replace
@@ -216,6 +216,10 @@ AMSC_PRS_COLUMNS = ['gps_t2d', 'gps_homairadjbmi', 'gps_fastinsulin', 'prs.5clus
 AMSC_PLANTED_PRS = 'prs.5cluster5_lipodystrophy'
 AMSC_COVARIATES = ['sex', 'age', 'batch', 'BMI', 'T2D']
 AMSC_TRUTH_COLUMNS = ['driver', 'feature', 'dataset', 'effect']
+# the paper's marker genes (Ensembl IDs) and the planted effect each carries here: fatty acids induce SCD and PLIN2,
+# LIPE and GLUT4 (SLC2A4) rise as the cells differentiate
+AMSC_MARKER_GENES = {'SCD': ('FFA', 'ENSG00000099194'), 'PLIN2': ('FFA', 'ENSG00000147872'),
+                     'LIPE': ('Day', 'ENSG00000079435'), 'GLUT4': ('Day', 'ENSG00000181856')}
 # differentiation progress by day (the Day programme) and the weight of the FFA effect on lipid features by day
 DAY_PROGRESS = {0: 0.0, 3: 0.45, 8: 0.8, 14: 1.0}
 FFA_BY_DAY = {0: 0.25, 3: 0.5, 8: 0.8, 14: 1.0}
@@ -340,6 +344,20 @@ def _n(frac: float, n: int, least: int) -> int:
     "A set size: a fraction of n, at least `least`."
     return max(least, int(round(frac * n)))
 
+# %% ../nbs/08b_synthetic.ipynb #c053-markers
+def _marker_names(genes: list[str], truth: list[tuple]) -> dict[str, str]:
+    "Old -> new gene IDs that give the paper's marker genes to planted genes: per driver, its strongest rising genes in `AMSC_MARKER_GENES` order."
+    new = {}
+    for driver in dict.fromkeys(d for d, _ in AMSC_MARKER_GENES.values()):
+        markers = [gid for d, gid in AMSC_MARKER_GENES.values() if d == driver]
+        planted = sorted((r for r in truth if r[0] == driver), key=lambda r: -r[3])[:len(markers)]
+        new.update({r[1]: gid for r, gid in zip(planted, markers)})
+    # a random ID that happens to be a marker's takes the ID its marker gene gave up, so IDs stay distinct
+    freed = [g for g in new if g not in new.values()]
+    clash = [g for g in genes if g in new.values() and g not in new]
+    new.update(zip(clash, freed))
+    return new
+
 # %% ../nbs/08b_synthetic.ipynb #c053
 def _rna_counts(s: pd.DataFrame, z_prs: np.ndarray, n_genes: int, rng: np.random.Generator):
     "Negative-binomial counts with planted Day/FFA/cellType/PRS effects and sex/age/batch nuisance; (counts, truth, nuisance)."
@@ -385,7 +403,9 @@ def _rna_counts(s: pd.DataFrame, z_prs: np.ndarray, n_genes: int, rng: np.random
     eta = log_mu + rng.normal(0, 0.15, (n, 1)) + ln2 * eff + patient_eff + modules
     m = np.exp(eta)
     counts = rng.negative_binomial(1 / phi, 1 / (1 + m * phi))         # mean m, variance m + phi m^2
-    return pd.DataFrame(counts.astype(np.int64), columns=genes), truth, nuis
+    new = _marker_names(genes, truth)
+    name = lambda rows: [(d, new.get(g, g), ds, v) for d, g, ds, v in rows]
+    return pd.DataFrame(counts.astype(np.int64), columns=[new.get(g, g) for g in genes]), name(truth), name(nuis)
 
 # %% ../nbs/08b_synthetic.ipynb #c055
 def _lp_values(s: pd.DataFrame, z_prs: np.ndarray, n_lp: int, rng: np.random.Generator):
