@@ -35,3 +35,42 @@ def test_ray_missing_is_a_clear_error(monkeypatch):
 
 def test_available_cores_is_positive():
     assert available_cores() >= 1
+
+
+@pytest.fixture(scope="module")
+def small_task():
+    from vaes_biomed.data import DatasetSpec, encode_datasets
+    from vaes_biomed.settings import ModelConfig, TrainingConfig
+    from vaes_biomed.synthetic import make_synthetic
+    sd = make_synthetic("tutorial", n_samples=120, seed=3)
+    specs = [DatasetSpec(n, "categorical") if k == "categorical" else DatasetSpec(n, "continuous", log2=True)
+             for n, k in sd.kinds.items()]
+    return (encode_datasets(sd.tables, specs), ModelConfig(num_hidden=[12], num_latent=3),
+            TrainingConfig(lr=1e-3, num_epochs=4, batch_size=20, batch_dilation_steps=[], kld_warmup_steps=[]))
+
+
+def test_association_refits_split_over_processes_match_one_process(small_task):
+    from vaes_biomed.associations import AssociationSettings, identify_associations
+    data, model, training = small_task
+    settings = AssociationSettings("bayes", "Continuous_B", "plus_std")
+    one = identify_associations(data, settings, model, training, RunSettings(n_refits=5, seed=1, quiet=True, workers=1))
+    split = identify_associations(data, settings, model, training, RunSettings(n_refits=5, seed=1, quiet=True, workers=2))
+    import pandas as pd
+    pd.testing.assert_frame_equal(split.table, one.table)
+    pd.testing.assert_frame_equal(split.associations, one.associations)
+
+
+def test_small_ensembles_are_not_split_unless_asked(small_task, monkeypatch):
+    "Starting processes costs seconds: work estimated below SPLIT_SECONDS trains here, unless workers are given."
+    import vaes_biomed.training as training_module
+    data, model, training = small_task
+    calls = []
+    monkeypatch.setattr(training_module, "map_jobs", lambda fn, jobs, *a, **k: calls.append(len(jobs)) or
+                        [fn(dict(data=data, model=model, training=training), j) for j in jobs])
+    training_module.train_ensemble(data, model, training, n_refits=4, quiet=True, run=RunSettings(quiet=True))
+    assert calls == []
+    training_module.train_ensemble(data, model, training, n_refits=4, quiet=True, run=RunSettings(quiet=True, workers=2))
+    assert calls == [2]
+    monkeypatch.setattr(training_module, "SPLIT_SECONDS", 0.0)          # a long run: every core takes a share
+    training_module.train_ensemble(data, model, training, n_refits=4, quiet=True, run=RunSettings(quiet=True))
+    assert calls == [2, min(4, available_cores())] or available_cores() == 1

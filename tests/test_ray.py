@@ -1,4 +1,4 @@
-"Tuning grids as Ray tasks on a local Ray with 2 CPUs give the same tables as the local executor (runs where Ray is installed: make ray)."
+"Tuning grids and a 24-refit association task as Ray tasks on a local Ray with 2 CPUs give the same results as the local executor (runs where Ray is installed: make ray)."
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,3 +46,18 @@ def test_stability_grid_on_ray_matches_local(local_ray, setting):
     on_ray = tune_stability(data, model, training, grid, RunSettings(**run, executor="ray"))
     pd.testing.assert_frame_equal(on_ray, local)
     assert np.isfinite(local.stability).all() and set(local.set) == {0, 1, 2, 3}
+
+
+def test_24_refit_association_task_on_ray_matches_local(local_ray, setting):
+    "The refits of a KS task split into Ray tasks (one per CPU) give the same table, calls and weights as one local process."
+    from vaes_biomed.associations import AssociationSettings, identify_associations
+    data, model, training, _ = setting
+    settings = AssociationSettings("ks", "Continuous_B", "plus_std")
+    base = dict(n_refits=24, seed=5, device="cpu", quiet=True)
+    local = identify_associations(data, settings, model, training, RunSettings(**base, workers=1))
+    on_ray = identify_associations(data, settings, model, training, RunSettings(**base, executor="ray"))
+    pd.testing.assert_frame_equal(on_ray.table, local.table)
+    pd.testing.assert_frame_equal(on_ray.trained.history, local.trained.history)
+    for k, v in local.trained.model.state_dict().items():
+        assert (on_ray.trained.model.state_dict()[k] == v).all(), k
+    assert (local.table.ks_distance.abs() > 0).mean() > 0.5 and on_ray.trained.n_refits == 24   # real statistics

@@ -665,7 +665,7 @@ def identify_associations(data: MultiOmicsData, settings: AssociationSettings, m
     plan = perturbation_plan(data, s.target_dataset, s.target_value)
     targets = continuous_targets(data)
     if not len(targets): raise ValueError("associations need at least one continuous dataset to use as targets")
-    fit = lambda cfg: load_or_train_ensemble(data, cfg, training_config, run.n_refits, run.seed, models_dir, run.device, run.quiet)
+    fit = lambda cfg: load_or_train_ensemble(data, cfg, training_config, run.n_refits, run.seed, models_dir, run.quiet, run)
     t = loc = qc = None
     # the t-test always samples (it needs the noise); Bayes and KS decode the latent means unless asked, and
     # then every reconstruction of the task (statistics, QC, figures) is decoded the same way

@@ -131,6 +131,9 @@ class AnalyzeLatentTask(TaskConfig):
     feature_names: list[str] = field(default_factory=list)
     reducer: str = "umap"
     num_refits: int = 1
+    executor: str = "local"              # where refits train when split: 'local' (this machine's cores) or 'ray'
+    workers: int | None = None           # processes (local) or CPUs of a new local Ray; None: every core, when worth it
+    ray_address: str | None = None       # a running Ray cluster (else RAY_ADDRESS, else a local one)
 
 # %% ../nbs/09_config.ipynb #t04-0
 @dataclass
@@ -144,6 +147,9 @@ class AssociationTask(TaskConfig):
     decision: str = "effect"
     delta: float | None = None                          # None: 'auto', estimated from the data
     min_refit_agreement: int = 0
+    executor: str = "local"              # where refits train when split: 'local' (this machine's cores) or 'ray'
+    workers: int | None = None           # processes (local) or CPUs of a new local Ray; None: every core, when worth it
+    ray_address: str | None = None       # a running Ray cluster (else RAY_ADDRESS, else a local one)
 
     @property
     def method(self) -> str: return self.type.removeprefix("identify_associations_")

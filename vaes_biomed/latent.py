@@ -349,7 +349,7 @@ def latent_analysis(data: MultiOmicsData, model_config: ModelConfig, training_co
                     run: RunSettings | None = None, model_path=None) -> LatentAnalysis:
     "MOVE's analyze_latent computation: train (or reload from `model_path`), project, score reconstructions, rank features."
     run = run or RunSettings()
-    trained = load_or_train_ensemble(data, model_config, training_config, run.n_refits, run.seed, model_path, run.device, run.quiet)
+    trained = load_or_train_ensemble(data, model_config, training_config, run.n_refits, run.seed, model_path, run.quiet, run)
     mu = project(trained.model, trained.x)[0].cpu().numpy()
     latent = pd.DataFrame(mu, index=pd.Index(data.ids, name="ID"), columns=[f"dim{i}" for i in range(mu.shape[1])])
     metrics = reconstruction_metrics(trained.model, data, trained.x, trained.observed)

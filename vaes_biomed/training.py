@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +18,16 @@ from torch import Tensor
 from tqdm import tqdm
 
 from .data import MultiOmicsData
-from .settings import TrainingConfig
+from .executor import map_jobs, parallel_slots
+from .settings import RunSettings, TrainingConfig
 from .model import (VAE, VAELayout, ModelConfig, vae_loss, TrainingPass, evaluating, loss_targets, layout_of,
                                model_inputs)
 
 # %% auto #0
-__all__ = ['kld_weight_schedule', 'batch_size_schedule', 'resolve_device', 'FlatAdam', 'validation_split', 'TrainedVAE',
-           'training_bytes', 'train_ensemble', 'save_ensemble', 'load_ensemble', 'data_fingerprint',
-           'load_or_train_ensemble']
+__all__ = ['STEP_SECONDS', 'CPU_RATES', 'SPLIT_SECONDS', 'MAX_TRAINING_BYTES', 'kld_weight_schedule', 'batch_size_schedule',
+           'resolve_device', 'FlatAdam', 'validation_split', 'TrainedVAE', 'training_bytes', 'linear_shapes',
+           'n_parameters', 'training_cost', 'training_seconds', 'train_ensemble', 'save_ensemble', 'load_ensemble',
+           'data_fingerprint', 'load_or_train_ensemble']
 
 # %% ../nbs/02_training.ipynb #c005
 def kld_weight_schedule(num_epochs: int, kld_warmup_steps: list[int]) -> np.ndarray:
@@ -60,7 +62,10 @@ class FlatAdam:
     def __init__(self, params: list[torch.nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
         self.params, self.lr, self.betas, self.eps = list(params), lr, betas, eps
-        self.flat = torch.cat([p.detach().reshape(-1) for p in self.params])
+        # zero padding to a multiple of 64 values: the fused kernel rounds its vector body and its scalar tail
+        # differently, and with no tail every weight takes the same path whatever the ensemble around it
+        n = sum(p.numel() for p in self.params)
+        self.flat = torch.cat([p.detach().reshape(-1) for p in self.params] + [self.params[0].new_zeros((-n) % 64)])
         self.grad = torch.zeros_like(self.flat)
         self._grads, start = [], 0
         for p in self.params:
@@ -74,17 +79,29 @@ class FlatAdam:
     def reset(self) -> None:
         "Forget the moments and the step count, as a newly created optimiser would."
         self.exp_avg, self.exp_avg_sq, self.steps = torch.zeros_like(self.flat), torch.zeros_like(self.flat), 0
+        self._step = torch.zeros((), dtype=torch.float32, device=self.flat.device)   # the fused kernel's step count
 
     def zero_grad(self) -> None: self.grad.zero_()
 
+    fused: bool = hasattr(torch, "_fused_adam_")       # False: the five-operation update (set per instance to compare)
+
     @torch.no_grad()
     def step(self) -> None:
-        "One Adam step (PyTorch's formula and bias corrections)."
+        "One Adam step (PyTorch's formula and bias corrections): one fused pass over the buffers where torch has the kernel."
         b1, b2 = self.betas
         self.steps += 1
         if any(p.grad is not g for p, g in zip(self.params, self._grads)):
             raise RuntimeError("FlatAdam: a gradient was replaced rather than accumulated in place; "
                                "call FlatAdam.zero_grad, not the parameters' own zeroing")
+        if self.fused:
+            self._step.fill_(self.steps)
+            try:
+                torch._fused_adam_([self.flat], [self.grad], [self.exp_avg], [self.exp_avg_sq], [], [self._step],
+                                   lr=self.lr, beta1=b1, beta2=b2, weight_decay=0.0, eps=self.eps, amsgrad=False,
+                                   maximize=False)
+                return
+            except (RuntimeError, NotImplementedError):   # no fused kernel for this device: the same formula, unfused
+                self.fused = False
         self.exp_avg.lerp_(self.grad, 1 - b1)
         self.exp_avg_sq.mul_(b2).addcmul_(self.grad, self.grad, value=1 - b2)
         denom = (self.exp_avg_sq.sqrt() / math.sqrt(1 - b2 ** self.steps)).add_(self.eps)
@@ -252,31 +269,95 @@ def training_bytes(layout: VAELayout, config: ModelConfig, n_samples: int, n_ref
     per_refit = 4 * (enc + dec) + n_samples * (3 * layout.n_inputs + 2 * sum(config.num_hidden) + config.num_latent)
     return 4 * n_refits * per_refit
 
+# %% ../nbs/02_training.ipynb #c041-1d
+def linear_shapes(layout: VAELayout, config: ModelConfig) -> list[tuple[int, int]]:
+    "`(inputs, outputs)` of each linear layer of one refit: encoder (input layer first), the two latent heads, decoder."
+    enc = [layout.n_inputs] + config.num_hidden
+    dec = [config.num_latent] + config.num_hidden[::-1] + [layout.n_inputs]
+    return list(zip(enc[:-1], enc[1:])) + [(enc[-1], config.num_latent)] * 2 + list(zip(dec[:-1], dec[1:]))
+
+def n_parameters(layout: VAELayout, config: ModelConfig) -> int:
+    "Trainable parameters of one refit: linear weights and biases, BatchNorm scales and shifts."
+    return sum(a * b + b for a, b in linear_shapes(layout, config)) + 4 * sum(config.num_hidden)
+
+def training_cost(layout: VAELayout, config: ModelConfig, training: TrainingConfig, n_samples: int,
+                  n_refits: int = 1) -> dict[str, float]:
+    "Optimiser `steps`, linear-layer `flops` and parameter `bytes` moved (10 passes of 4 bytes per step) of training `n_refits` refits."
+    n = n_samples - (max(1, int(round(n_samples * training.validation_fraction))) if training.early_stopping else 0)
+    sizes = np.minimum(batch_size_schedule(training.num_epochs, training.batch_size, training.batch_dilation_steps), n)
+    steps = n // sizes                                                   # full batches of each epoch
+    shapes = linear_shapes(layout, config)
+    per_row = 6 * sum(a * b for a, b in shapes) - 2 * shapes[0][0] * shapes[0][1]
+    return dict(steps=int(steps.sum()), flops=float(n_refits * per_row * (steps * sizes).sum()),
+                bytes=float(n_refits * 40 * n_parameters(layout, config) * steps.sum()))
+
+# %% ../nbs/02_training.ipynb #c041-1g
+STEP_SECONDS = (4e-4, 3e-5)          # per optimiser step: fixed, and per refit (Python, dispatch, small ops)
+CPU_RATES = (1e11, 1.5e10)           # FLOP/s and bytes/s of one thread
+SPLIT_SECONDS = 20.0                 # split refits over processes when one process would take longer than this
+
+def training_seconds(cost: dict[str, float], n_refits: int = 1) -> float:
+    "Rough seconds of training on one CPU thread, from `training_cost`'s counts."
+    return (cost["steps"] * (STEP_SECONDS[0] + STEP_SECONDS[1] * n_refits)
+            + cost["flops"] / CPU_RATES[0] + cost["bytes"] / CPU_RATES[1])
+
 # %% ../nbs/02_training.ipynb #c041-2
+MAX_TRAINING_BYTES = 2 ** 31          # train an ensemble in chunks of refits when it needs more memory than this
+
+def _train_chunk(shared: dict, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
+    "One job of a parallel `train_ensemble`: the refits seeded `seeds` (consecutive), their weights and loss history."
+    t = train_ensemble(shared["data"], shared["model"], shared["training"], len(seeds), seeds[0], quiet=True)
+    return t.model.state_dict(), t.history
+
+def _join_chunks(data, layout, model_config, seeds, parts, device) -> TrainedVAE:
+    "One ensemble from the (weights, history) of consecutive chunks of `seeds`."
+    model = VAE(layout, model_config, seeds=seeds)
+    model.load_state_dict({k: torch.cat([st[k] for st, _ in parts]) for k in parts[0][0]})
+    offsets = np.cumsum([0] + [len(next(iter(st.values()))) for st, _ in parts[:-1]])   # refits per chunk
+    history = (pd.concat([h.assign(refit=h.refit + o) for (_, h), o in zip(parts, offsets)])
+               .sort_values(["epoch", "refit"], kind="stable").reset_index(drop=True))   # as one piece orders it
+    x, observed = model_inputs(data, device)
+    return TrainedVAE(model.to(device).eval(), history, x, observed, data=data)
+
+def _chunks(seeds: list[int], n: int) -> list[list[int]]:
+    "`seeds` in `n` consecutive chunks of near-equal size."
+    return [c.tolist() for c in np.array_split(np.asarray(seeds), n) if len(c)]
+
 def train_ensemble(data: MultiOmicsData, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None,
                    n_refits: int = 1, seed: int = 0, device: str | torch.device | None = None, quiet: bool = False,
-                   max_bytes: int = 2 ** 31) -> TrainedVAE:
-    "Train `n_refits` VAEs seeded `seed, seed + 1, ...` (one ensemble) on an encoded `MultiOmicsData`, in chunks of refits if they need more than `max_bytes`."
+                   run: RunSettings | None = None) -> TrainedVAE:
+    "Train `n_refits` VAEs seeded `seed, seed + 1, ...` (one ensemble) on an encoded `MultiOmicsData`: on the CPU split over `run`'s executor (given workers or Ray, or work estimated above `SPLIT_SECONDS`), in chunks of refits if they need more than `MAX_TRAINING_BYTES`."
     if n_refits < 1: raise ValueError(f"n_refits must be >= 1, got {n_refits}")
     device = resolve_device(device)
-    model_config = model_config or ModelConfig()
+    model_config, training_config = model_config or ModelConfig(), training_config or TrainingConfig()
     seeds = [seed + i for i in range(n_refits)]
-    x, observed = model_inputs(data, device)
     layout = layout_of(data)
-    per_chunk = max(1, min(len(seeds), max_bytes // max(1, training_bytes(layout, model_config, x.shape[0]))))
+    jobs = 1
+    if run is not None and device.type == "cpu" and n_refits > 1:
+        asked = run.executor == "ray" or run.workers is not None
+        # unasked, split only work that outlasts starting the processes
+        if asked or training_seconds(training_cost(layout, model_config, training_config, data.n_samples, n_refits),
+                                     n_refits) > SPLIT_SECONDS:
+            jobs = min(parallel_slots(run), n_refits)
+    if jobs > 1 or (run is not None and run.executor == "ray"):
+        # refits are independent and each draws from its own generator: any split gives the same ensemble
+        shared = dict(data=data, model=model_config, training=training_config)
+        parts = map_jobs(_train_chunk, _chunks(seeds, jobs), shared, replace(run, quiet=run.quiet or quiet),
+                         f"training {n_refits} models in {jobs} jobs")
+        return _join_chunks(data, layout, model_config, seeds, parts, device)
+    x, observed = model_inputs(data, device)
+    per_chunk = max(1, min(len(seeds), MAX_TRAINING_BYTES // max(1, training_bytes(layout, model_config, x.shape[0]))))
     if per_chunk >= len(seeds):
         model = VAE(layout, model_config, seeds=seeds)
         history = _train_members(model, x, observed, training_config, device=device, quiet=quiet)
         return TrainedVAE(model, history, x, observed, data=data)
-    # refits are independent, so training them chunk by chunk gives the same ensemble, in less memory
-    states, histories = [], []
-    for start in range(0, len(seeds), per_chunk):
-        part = VAE(layout, model_config, seeds=seeds[start:start + per_chunk])
-        h = _train_members(part, x, observed, training_config, device=device, quiet=quiet)
-        states.append(part.state_dict()); histories.append(h.assign(refit=h.refit + start))
-    model = VAE(layout, model_config, seeds=seeds)
-    model.load_state_dict({k: torch.cat([st[k] for st in states]) for k in states[0]})
-    return TrainedVAE(model.to(device).eval(), pd.concat(histories, ignore_index=True), x, observed, data=data)
+    # chunk by chunk in this process: the same ensemble, in less memory
+    parts = []
+    for chunk in _chunks(seeds, -(-len(seeds) // per_chunk)):
+        part = VAE(layout, model_config, seeds=chunk)
+        history = _train_members(part, x, observed, training_config, device=device, quiet=quiet)
+        parts.append((part.state_dict(), history))     # after training: the optimiser re-homes the weights
+    return _join_chunks(data, layout, model_config, seeds, parts, device)
 
 # %% ../nbs/02_training.ipynb #c046-0
 def _shape_of(layout: VAELayout, config: ModelConfig, seeds: list[int]) -> dict:
@@ -327,16 +408,17 @@ def data_fingerprint(x: Tensor, observed: Tensor) -> str:
 
 # %% ../nbs/02_training.ipynb #c048b-1
 def load_or_train_ensemble(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
-                           n_refits: int = 1, seed: int = 0, path=None, device=None, quiet: bool = False) -> TrainedVAE:
-    "`train_ensemble`, or the refits saved at `path` (a `.pt` file, or a folder holding `refits_latent{L}.pt`) when they match; saves what it trains."
+                           n_refits: int = 1, seed: int = 0, path=None, quiet: bool = False,
+                           run: RunSettings | None = None) -> TrainedVAE:
+    "`train_ensemble`, or the refits saved at `path` (a `.pt` file, or a folder holding `refits_latent{L}.pt`) when they match; saves what it trains; on `run.device`, split over `run`'s executor (see `train_ensemble`)."
     if n_refits < 1: raise ValueError(f"n_refits must be >= 1, got {n_refits}")
-    device = resolve_device(device)
+    device = resolve_device(run.device if run is not None else None)
     x, observed = model_inputs(data, device)
     meta = dict(training=asdict(training_config), data=data_fingerprint(x, observed))
     if path is not None and Path(path).suffix != ".pt": path = Path(path) / f"refits_latent{model_config.num_latent}.pt"
     if path is not None:
         saved = load_ensemble(path, layout_of(data), model_config, [seed + i for i in range(n_refits)], device=device, meta=meta)
         if saved is not None: return TrainedVAE(*saved, x, observed, reused=True, data=data)
-    trained = train_ensemble(data, model_config, training_config, n_refits, seed, device=device, quiet=quiet)
+    trained = train_ensemble(data, model_config, training_config, n_refits, seed, device=device, quiet=quiet, run=run)
     if path is not None: save_ensemble(trained.model, path, trained.history, meta=meta)
     return trained

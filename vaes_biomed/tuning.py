@@ -24,12 +24,12 @@ from .executor import map_jobs
 from .data import DataError, DataWarning, MultiOmicsData
 from .model import ModelConfig, model_inputs, project, reconstruct
 from .training import TrainingConfig, train_ensemble, resolve_device
-from .latent import score_arrays
+from .latent import feature_importance, importance_ranking, score_arrays
 
 # %% auto #0
 __all__ = ['SPLITS', 'fixed_split', 'expand_grid', 'apply_params', 'box_stats', 'tune_reconstruction', 'latent_stability',
-           'ensemble_stability', 'tune_stability', 'plot_tuning_grid', 'plot_stability', 'tune_model_reconstruction',
-           'tune_model_stability']
+           'ensemble_stability', 'tune_stability', 'latent_grid', 'plot_tuning_grid', 'plot_stability',
+           'tune_model_reconstruction', 'tune_model_stability']
 
 # %% ../nbs/06_tuning.ipynb #c005
 SPLITS = ("train", "test")
@@ -202,6 +202,23 @@ def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, train
     jobs = [(i, params, mcfg, tcfg) for i, (params, (mcfg, tcfg)) in enumerate(zip(sets, configs))]
     parts = map_jobs(_stability_job, jobs, dict(data=data, run=run), run, "tuning (stability)")
     return pd.DataFrame([row for part in parts for row in part])
+
+# %% ../nbs/06_tuning.ipynb #c036c
+def _latent_job(shared: dict, params: dict) -> dict:
+    "One point of `latent_grid`: train one model with `params`; its latent means and feature-importance ranking."
+    data, run = shared["data"], shared["run"]
+    mcfg, tcfg = apply_params(shared["model"], shared["training"], params)
+    trained = train_ensemble(data, mcfg, tcfg, seed=run.seed, device=resolve_device(run.device), quiet=True)
+    z = project(trained.model, trained.x)[0].cpu().numpy()
+    return dict(params=params, z=z, ranking=importance_ranking(feature_importance(trained.model, data)))
+
+def latent_grid(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
+                grid: dict[str, list], run: RunSettings | None = None) -> list[dict]:
+    "One model per point of `grid` (`run.executor`: where): its `params`, latent means `z` (N x L) and feature `ranking`, in grid order."
+    run = run or RunSettings()
+    return map_jobs(_latent_job, expand_grid(grid), dict(data=data, model=model_config or ModelConfig(),
+                                                         training=training_config or TrainingConfig(), run=run),
+                    run, "latent grid")
 
 # %% ../nbs/06_tuning.ipynb #c038-0
 def _param_columns(table: pd.DataFrame) -> list[str]:
