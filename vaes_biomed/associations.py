@@ -66,20 +66,48 @@ def valid_samples(nan: Tensor, feature_mask: Tensor) -> Tensor:
     return ~nan[None, :, :] & ~feature_mask[:, :, None]
 
 # %% ../nbs/05_associations.ipynb #c010-0
-def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) -> Tensor:
-    "Signed two-sample KS statistic over the last axis (negative when `perturbed` lies to the right); NaN without samples."
-    p, b = torch.broadcast_tensors(torch.as_tensor(perturbed), torch.as_tensor(baseline))
+def _ks_counts_torch(p: Tensor, b: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
+    "n D+ and n D- by sorting the 2N values with torch (any device and dtype)."
     p, b = p.double(), b.double()
-    valid = torch.ones_like(p, dtype=torch.bool) if valid is None else torch.as_tensor(valid).expand(p.shape)
-    n = valid.sum(-1)
     step = valid.long()                                  # both samples use the same counted samples, so
     vals = torch.where(torch.cat([valid, valid], -1), torch.cat([p, b], -1), torch.inf)  # integer counts suffice
     sorted_vals, order = torch.sort(vals, dim=-1)        # left-out samples sort last
     gap = torch.cat([step, -step], -1).gather(-1, order).cumsum(-1)   # n (F_p - F_b) after each value, exact
     last = torch.ones_like(sorted_vals, dtype=torch.bool)
     last[..., :-1] = sorted_vals[..., 1:] != sorted_vals[..., :-1]   # end of a run of ties
-    d_plus = torch.where(last, gap, 0).amax(-1)
-    d_minus = torch.where(last, -gap, 0).amax(-1)
+    return torch.where(last, gap, 0).amax(-1), torch.where(last, -gap, 0).amax(-1)
+
+def _ks_counts_keys(p: Tensor, b: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor]:
+    "n D+ and n D- of float32 CPU tensors from one numpy sort of integer keys: the value's order, then its sample."
+    n = p.shape[-1]
+    v = np.concatenate([p.numpy(), b.numpy()], -1)
+    v += np.float32(0)                                   # -0.0 becomes 0.0: equal values, equal keys
+    bits = v.view(np.uint32)
+    # IEEE floats sort as unsigned integers once negative ones are bit-flipped and positive ones get the top bit
+    order = bits ^ ((np.uint32(0) - (bits >> np.uint32(31))) | np.uint32(0x80000000))
+    if valid is not None:                                # left-out samples sort last, where their +1s and -1s cancel
+        order[~np.concatenate([valid.numpy()] * 2, -1)] = np.uint32(0xFFFFFFFF)
+    keys = order.astype(np.uint64)
+    keys <<= np.uint64(1)
+    keys[..., n:] |= np.uint64(1)                        # low bit: 0 perturbed, 1 baseline
+    keys.sort(-1)
+    step = (keys & np.uint64(1)).astype(np.int32)
+    step *= -2; step += 1                                # +1 perturbed, -1 baseline
+    gap = np.cumsum(step, -1, dtype=np.int32)            # n (F_p - F_b) after each value, exact
+    last = np.ones(keys.shape, bool)                     # end of a run of ties: the next key has another value
+    np.greater(keys[..., 1:] ^ keys[..., :-1], np.uint64(1), out=last[..., :-1])
+    gap *= last
+    return torch.as_tensor(np.asarray(gap.max(-1))), torch.as_tensor(np.asarray(-gap.min(-1)))
+
+def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) -> Tensor:
+    "Signed two-sample KS statistic over the last axis (negative when `perturbed` lies to the right); NaN without samples."
+    p, b = torch.broadcast_tensors(torch.as_tensor(perturbed), torch.as_tensor(baseline))
+    all_valid = valid is None or bool(torch.as_tensor(valid).all())
+    valid = torch.ones_like(p, dtype=torch.bool) if valid is None else torch.as_tensor(valid).expand(p.shape)
+    n = valid.sum(-1)
+    if p.device.type == "cpu" and p.dtype == torch.float32 and p.numel() > 0:
+        d_plus, d_minus = _ks_counts_keys(p.contiguous(), b.contiguous(), None if all_valid else valid.contiguous())
+    else: d_plus, d_minus = _ks_counts_torch(p, b, valid)
     out = torch.where(d_plus >= d_minus, d_plus, -d_minus).double() / n.clamp(min=1)
     return torch.where(n > 0, out, torch.nan)
 

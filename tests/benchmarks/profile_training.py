@@ -14,7 +14,11 @@ For each case it builds the data and the task's model exactly as the task does, 
    and the bytes the weights, gradients and Adam's moments move;
 4. times the perturbation stage (`perturbation_statistics` with Bayes' statistics) and counts its FLOPs;
 5. projects the full run on one thread from the measured time per step, and divides it by the floor:
-   the larger of FLOPs at the measured GEMM rate and bytes at the measured bandwidth, over every core.
+   the larger of FLOPs at the measured GEMM rate and bytes at the measured bandwidth, over every core;
+
+With `--whole` it instead runs each case's whole association task as the command does (`identify_associations`,
+refits split over the local cores when worth it) and records its wall time and peak memory (this process or its
+largest worker) in `profile_whole.tsv`; run one case per process for a clean peak.
 
 Cases:
 - `tutorial_ks`: `vaes-biomed init tutorial` (1000 samples), task `tutorial__id_assoc_ks`, 24 refits
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import platform
 import tempfile
 import time
@@ -40,13 +45,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaes_biomed.associations import perturbation_statistics
+from vaes_biomed.associations import AssociationSettings, identify_associations, perturbation_statistics
 from vaes_biomed.config import load_data_config, load_task_config
 from vaes_biomed.data import DatasetSpec, encode_data, encode_datasets, read_dataset_tsv
 from vaes_biomed.executor import available_cores
 from vaes_biomed.model import VAE, TrainingPass, layout_of, model_inputs
 from vaes_biomed.perturb import perturbation_plan
-from vaes_biomed.settings import ModelConfig, TrainingConfig
+from vaes_biomed.settings import ModelConfig, RunSettings, TrainingConfig
 from vaes_biomed.training import FlatAdam, TrainedVAE, _train_members, linear_shapes, training_cost
 from vaes_biomed.tasks import init_project
 
@@ -73,7 +78,7 @@ def case_tutorial(work: Path):
     init_project("tutorial", work / "tutorial")
     data = encode_data(load_data_config(work / "tutorial" / "config" / "data" / "tutorial.yaml", base_dir=work / "tutorial"), quiet=True)
     task = load_task_config(work / "tutorial" / "config" / "task" / "tutorial__id_assoc_ks.yaml", ["task.num_refits=24"])
-    return data, task.model, task.training, 24, (task.target_dataset, task.target_value)
+    return data, task.model, task.training, 24, (task.target_dataset, task.target_value), "ks"
 
 
 def case_amsc(work: Path):
@@ -85,14 +90,14 @@ def case_amsc(work: Path):
         preprocess_amsc(work / "raw", work / "amsc")
     data = encode_data(load_data_config(work / "amsc" / "config" / "data" / "amsc.yaml", base_dir=work / "amsc"), quiet=True)
     task = load_task_config(work / "amsc" / "config" / "task" / "amsc__id_assoc_bayes_ffa.yaml")
-    return data, task.model, task.training, task.num_refits, (task.target_dataset, task.target_value)
+    return data, task.model, task.training, task.num_refits, (task.target_dataset, task.target_value), "bayes"
 
 
 def case_move_small(work: Path):
     ids = [l.strip() for l in (MOVE_SMALL / "random.small.ids.txt").read_text().splitlines() if l.strip()]
     tables = {n: read_dataset_tsv(MOVE_SMALL / f"random.small.{n}.tsv") for n in ("drugs", "proteomics")}
     data = encode_datasets(tables, [DatasetSpec("drugs", "categorical"), DatasetSpec("proteomics", "continuous", log2=True)], ids)
-    return data, ModelConfig(num_hidden=[1000], num_latent=150), TrainingConfig(num_epochs=40, batch_size=10), 40, ("drugs", "1")
+    return data, ModelConfig(num_hidden=[1000], num_latent=150), TrainingConfig(num_epochs=40, batch_size=10), 40, ("drugs", "1"), "bayes"
 
 
 CASES = {"tutorial_ks": case_tutorial, "amsc": case_amsc, "move_small_bayes": case_move_small}
@@ -123,8 +128,23 @@ def perturbation_flops(model: VAE, n_samples: int, n_rows: int) -> float:
     return float(model.n_refits * per_row * n_samples * (n_rows + 1))
 
 
+def peak_mib() -> float:
+    "Peak resident memory so far of this process and of its largest finished child (MiB, Linux)."
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def whole_task(name: str, work: Path) -> dict:
+    "Wall time and peak memory of the case's whole association task, as `vaes-biomed` runs it."
+    data, mcfg, tcfg, K, (target, value), method = CASES[name](work)
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    res = identify_associations(data, AssociationSettings(method, target, value), mcfg, tcfg, RunSettings(n_refits=K, quiet=True))
+    return dict(case=name, stage="whole task", part=f"{method}, {K} refits, split over {available_cores()} cores when worth it",
+                measured_s=round(time.perf_counter() - t0, 1), peak_MiB=round(peak_mib()), calls=int(res.table.significant.sum()))
+
+
 def profile_case(name: str, work: Path, epochs: int, ceil: dict) -> tuple[list[dict], pd.DataFrame]:
-    data, mcfg, tcfg, K, (target, value) = CASES[name](work)
+    data, mcfg, tcfg, K, (target, value), _ = CASES[name](work)
     layout, n = layout_of(data), data.n_samples
     torch.set_num_threads(1)
     short = TrainingConfig(**{**tcfg.__dict__, "num_epochs": epochs})
@@ -178,8 +198,17 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     ap.add_argument("--epochs", type=int, default=2, help="epochs trained per case (the time per step is projected)")
     ap.add_argument("--out", default="bench/profile")
+    ap.add_argument("--whole", action="store_true", help="run each case's whole association task instead (minutes)")
     a = ap.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.whole:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = [whole_task(c, Path(tmp) / c) for c in a.cases]
+        print(pd.DataFrame(rows).to_string(index=False))
+        path = out / "profile_whole.tsv"
+        old = pd.read_csv(path, sep="\t") if path.exists() else pd.DataFrame()
+        pd.concat([old[~old.case.isin(a.cases)] if len(old) else old, pd.DataFrame(rows)]).to_csv(path, sep="\t", index=False)
+        return 0
     cores = available_cores()
     one, every = machine_ceilings(1), machine_ceilings(cores)
     ceil = dict(gflops_1=one["gflops"], gbs_1=one["gbs"], gflops_all=every["gflops"], gbs_all=every["gbs"])
