@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ _log = logging.getLogger(__name__)
 
 from .settings import DECODINGS, METHODS, RunSettings
 from .data import MultiOmicsData
+from .executor import helper_threads
 from .model import ModelConfig, VAE
 from .training import TrainingConfig, TrainedVAE, load_or_train_ensemble
 from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
@@ -99,6 +101,19 @@ def _ks_counts_keys(p: Tensor, b: Tensor, valid: Tensor | None) -> tuple[Tensor,
     gap *= last
     return torch.as_tensor(np.asarray(gap.max(-1))), torch.as_tensor(np.asarray(-gap.min(-1)))
 
+def _ks_counts_rows(p: Tensor, b: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor]:
+    "`_ks_counts_keys` over blocks of rows in threads (numpy sorts release the GIL; rows are independent: same result)."
+    n, lead = p.shape[-1], p.shape[:-1]
+    rows = [t.reshape(-1, n) if t is not None else None for t in (p.contiguous(), b.contiguous(), valid)]
+    k = min(helper_threads(), max(1, rows[0].shape[0] // 4096))
+    if k == 1: d_plus, d_minus = _ks_counts_keys(*rows)
+    else:
+        cuts = np.linspace(0, rows[0].shape[0], k + 1).astype(int)
+        blocks = [[None if t is None else t[a:z] for t in rows] for a, z in zip(cuts[:-1], cuts[1:])]
+        with ThreadPoolExecutor(k) as pool: parts = list(pool.map(lambda a: _ks_counts_keys(*a), blocks))
+        d_plus, d_minus = torch.cat([a for a, _ in parts]), torch.cat([m for _, m in parts])
+    return d_plus.reshape(lead), d_minus.reshape(lead)
+
 def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) -> Tensor:
     "Signed two-sample KS statistic over the last axis (negative when `perturbed` lies to the right); NaN without samples."
     p, b = torch.broadcast_tensors(torch.as_tensor(perturbed), torch.as_tensor(baseline))
@@ -106,7 +121,7 @@ def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) 
     valid = torch.ones_like(p, dtype=torch.bool) if valid is None else torch.as_tensor(valid).expand(p.shape)
     n = valid.sum(-1)
     if p.device.type == "cpu" and p.dtype == torch.float32 and p.numel() > 0:
-        d_plus, d_minus = _ks_counts_keys(p.contiguous(), b.contiguous(), None if all_valid else valid.contiguous())
+        d_plus, d_minus = _ks_counts_rows(p, b, None if all_valid else valid)
     else: d_plus, d_minus = _ks_counts_torch(p, b, valid)
     out = torch.where(d_plus >= d_minus, d_plus, -d_minus).double() / n.clamp(min=1)
     return torch.where(n > 0, out, torch.nan)

@@ -18,7 +18,7 @@ from .settings import RunSettings
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['available_cores', 'run_one_thread', 'map_jobs', 'parallel_slots']
+__all__ = ['available_cores', 'run_one_thread', 'helper_threads', 'map_jobs', 'parallel_slots']
 
 # %% ../nbs/00b_executor.ipynb #ex04
 def available_cores() -> int:
@@ -27,13 +27,20 @@ def available_cores() -> int:
     except AttributeError: return os.cpu_count() or 1          # macOS and Windows have no affinity call
 
 # %% ../nbs/00b_executor.ipynb #ex06
+_IN_JOB = False                                        # True while this process runs one of map_jobs' jobs
+
 def run_one_thread(fn: Callable, shared: Any, job: Any) -> Any:
     "`fn(shared, job)` with one torch thread (restored afterwards): the same numbers in any process."
     import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    global _IN_JOB
+    threads, was = torch.get_num_threads(), _IN_JOB
+    torch.set_num_threads(1); _IN_JOB = True
     try: return fn(shared, job)
-    finally: torch.set_num_threads(threads)
+    finally: torch.set_num_threads(threads); _IN_JOB = was
+
+def helper_threads() -> int:
+    "Threads for work split into independent rows (numpy sorts): every core, or one inside a job (the other cores are busy)."
+    return 1 if _IN_JOB else available_cores()
 
 # %% ../nbs/00b_executor.ipynb #ex08
 _SHARED: Any = None                                    # what a pool worker received once, at its start
