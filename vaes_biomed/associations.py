@@ -117,12 +117,14 @@ def _ks_counts_rows(p: Tensor, b: Tensor, valid: Tensor | None) -> tuple[Tensor,
 def signed_ks(perturbed: Tensor, baseline: Tensor, valid: Tensor | None = None) -> Tensor:
     "Signed two-sample KS statistic over the last axis (negative when `perturbed` lies to the right); NaN without samples."
     p, b = torch.broadcast_tensors(torch.as_tensor(perturbed), torch.as_tensor(baseline))
-    all_valid = valid is None or bool(torch.as_tensor(valid).all())
-    valid = torch.ones_like(p, dtype=torch.bool) if valid is None else torch.as_tensor(valid).expand(p.shape)
-    n = valid.sum(-1)
+    if valid is not None and bool(torch.as_tensor(valid).all()): valid = None     # the common case: nothing left out
     if p.device.type == "cpu" and p.dtype == torch.float32 and p.numel() > 0:
-        d_plus, d_minus = _ks_counts_rows(p, b, None if all_valid else valid)
-    else: d_plus, d_minus = _ks_counts_torch(p, b, valid)
+        valid = None if valid is None else torch.as_tensor(valid).expand(p.shape)
+        d_plus, d_minus = _ks_counts_rows(p, b, valid)
+    else:
+        valid = torch.ones_like(p, dtype=torch.bool) if valid is None else torch.as_tensor(valid).expand(p.shape)
+        d_plus, d_minus = _ks_counts_torch(p, b, valid)
+    n = torch.full(p.shape[:-1], p.shape[-1], device=p.device) if valid is None else valid.sum(-1)
     out = torch.where(d_plus >= d_minus, d_plus, -d_minus).double() / n.clamp(min=1)
     return torch.where(n > 0, out, torch.nan)
 

@@ -346,11 +346,11 @@ def _n(frac: float, n: int, least: int) -> int:
 
 # %% ../nbs/08b_synthetic.ipynb #c053-markers
 def _marker_names(genes: list[str], truth: list[tuple]) -> dict[str, str]:
-    "Old -> new gene IDs that give the paper's marker genes to planted genes: per driver, its strongest rising genes in `AMSC_MARKER_GENES` order."
+    "Old -> new gene IDs that give the paper's marker genes to planted genes: per driver, its strongest rising genes in `AMSC_MARKER_GENES` order (a marker is left out when too few genes rise)."
     new = {}
     for driver in dict.fromkeys(d for d, _ in AMSC_MARKER_GENES.values()):
         markers = [gid for d, gid in AMSC_MARKER_GENES.values() if d == driver]
-        planted = sorted((r for r in truth if r[0] == driver), key=lambda r: -r[3])[:len(markers)]
+        planted = sorted((r for r in truth if r[0] == driver and r[3] > 0), key=lambda r: -r[3])[:len(markers)]
         new.update({r[1]: gid for r, gid in zip(planted, markers)})
     # a random ID that happens to be a marker's takes the ID its marker gene gave up, so IDs stay distinct
     freed = [g for g in new if g not in new.values()]

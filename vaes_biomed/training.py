@@ -25,8 +25,8 @@ from .model import (VAE, VAELayout, ModelConfig, vae_loss, TrainingPass, evaluat
 
 # %% auto #0
 __all__ = ['STEP_SECONDS', 'CPU_RATES', 'SPLIT_SECONDS', 'MAX_TRAINING_BYTES', 'kld_weight_schedule', 'batch_size_schedule',
-           'resolve_device', 'FlatAdam', 'validation_split', 'TrainedVAE', 'training_bytes', 'linear_shapes',
-           'n_parameters', 'training_cost', 'training_seconds', 'train_ensemble', 'save_ensemble', 'load_ensemble',
+           'resolve_device', 'FlatAdam', 'validation_split', 'TrainedVAE', 'linear_shapes', 'n_parameters',
+           'training_bytes', 'training_cost', 'training_seconds', 'train_ensemble', 'save_ensemble', 'load_ensemble',
            'data_fingerprint', 'load_or_train_ensemble']
 
 # %% ../nbs/02_training.ipynb #c005
@@ -260,16 +260,6 @@ class TrainedVAE:
     def n_refits(self) -> int: return self.model.n_refits
 
 # %% ../nbs/02_training.ipynb #c041-1
-def training_bytes(layout: VAELayout, config: ModelConfig, n_samples: int, n_refits: int = 1) -> int:
-    "Rough peak memory (bytes) of training `n_refits` refits: weights, gradients, Adam moments, and an epoch's rows and random draws."
-    sizes = [layout.n_inputs] + config.num_hidden
-    enc = sum(a * b + 3 * b for a, b in zip(sizes[:-1], sizes[1:])) + 2 * (sizes[-1] + 1) * config.num_latent
-    dsz = [config.num_latent] + config.num_hidden[::-1] + [layout.n_inputs]
-    dec = sum(a * b + 3 * b for a, b in zip(dsz[:-1], dsz[1:]))
-    per_refit = 4 * (enc + dec) + n_samples * (3 * layout.n_inputs + 2 * sum(config.num_hidden) + config.num_latent)
-    return 4 * n_refits * per_refit
-
-# %% ../nbs/02_training.ipynb #c041-1d
 def linear_shapes(layout: VAELayout, config: ModelConfig) -> list[tuple[int, int]]:
     "`(inputs, outputs)` of each linear layer of one refit: encoder (input layer first), the two latent heads, decoder."
     enc = [layout.n_inputs] + config.num_hidden
@@ -280,6 +270,12 @@ def n_parameters(layout: VAELayout, config: ModelConfig) -> int:
     "Trainable parameters of one refit: linear weights and biases, BatchNorm scales and shifts."
     return sum(a * b + b for a, b in linear_shapes(layout, config)) + 4 * sum(config.num_hidden)
 
+def training_bytes(layout: VAELayout, config: ModelConfig, n_samples: int, n_refits: int = 1) -> int:
+    "Rough peak memory (bytes) of training `n_refits` refits: weights, gradients, Adam moments, and an epoch's rows and random draws."
+    per_refit = 4 * n_parameters(layout, config) + n_samples * (3 * layout.n_inputs + 2 * sum(config.num_hidden) + config.num_latent)
+    return 4 * n_refits * per_refit
+
+# %% ../nbs/02_training.ipynb #c041-1d
 def training_cost(layout: VAELayout, config: ModelConfig, training: TrainingConfig, n_samples: int,
                   n_refits: int = 1) -> dict[str, float]:
     "Optimiser `steps`, linear-layer `flops` and parameter `bytes` moved (10 passes of 4 bytes per step) of training `n_refits` refits."
@@ -306,7 +302,7 @@ MAX_TRAINING_BYTES = 2 ** 31          # train an ensemble in chunks of refits wh
 
 def _train_chunk(shared: dict, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
     "One job of a parallel `train_ensemble`: the refits seeded `seeds` (consecutive), their weights and loss history."
-    t = train_ensemble(shared["data"], shared["model"], shared["training"], len(seeds), seeds[0], quiet=True)
+    t = train_ensemble(shared["data"], shared["model"], shared["training"], len(seeds), seeds[0], "cpu", quiet=True)
     return t.model.state_dict(), t.history
 
 def _join_chunks(data, layout, model_config, seeds, parts, device) -> TrainedVAE:
@@ -332,14 +328,12 @@ def train_ensemble(data: MultiOmicsData, model_config: ModelConfig | None = None
     model_config, training_config = model_config or ModelConfig(), training_config or TrainingConfig()
     seeds = [seed + i for i in range(n_refits)]
     layout = layout_of(data)
-    jobs = 1
-    if run is not None and device.type == "cpu" and n_refits > 1:
-        asked = run.executor == "ray" or run.workers is not None
-        # unasked, split only work that outlasts starting the processes
-        if asked or training_seconds(training_cost(layout, model_config, training_config, data.n_samples, n_refits),
-                                     n_refits) > SPLIT_SECONDS:
-            jobs = min(parallel_slots(run), n_refits)
-    if jobs > 1 or (run is not None and run.executor == "ray"):
+    asked = run is not None and (run.executor == "ray" or run.workers is not None)
+    # unasked, split only work that outlasts starting the processes; on a GPU the ensemble stays on the device
+    split = run is not None and device.type == "cpu" and (asked or (n_refits > 1 and training_seconds(
+        training_cost(layout, model_config, training_config, data.n_samples, n_refits), n_refits) > SPLIT_SECONDS))
+    jobs = min(parallel_slots(run), n_refits) if split else 1
+    if jobs > 1 or (split and run.executor == "ray"):
         # refits are independent and each draws from its own generator: any split gives the same ensemble
         shared = dict(data=data, model=model_config, training=training_config)
         parts = map_jobs(_train_chunk, _chunks(seeds, jobs), shared, replace(run, quiet=run.quiet or quiet),
