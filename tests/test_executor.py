@@ -65,8 +65,8 @@ def test_small_ensembles_are_not_split_unless_asked(small_task, monkeypatch):
     import vaes_biomed.training as training_module
     data, model, training = small_task
     calls = []
-    monkeypatch.setattr(training_module, "map_jobs", lambda fn, jobs, *a, **k: calls.append(len(jobs)) or
-                        [fn(dict(data=data, model=model, training=training), j) for j in jobs])
+    monkeypatch.setattr(training_module, "map_jobs", lambda fn, jobs, shared, *a, **k: calls.append(len(jobs)) or
+                        [fn(shared, j) for j in jobs])
     training_module.train_ensemble(data, model, training, n_refits=4, quiet=True, run=RunSettings(quiet=True))
     assert calls == []
     training_module.train_ensemble(data, model, training, n_refits=4, quiet=True, run=RunSettings(quiet=True, workers=2))

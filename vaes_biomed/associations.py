@@ -25,9 +25,10 @@ _log = logging.getLogger(__name__)
 from .settings import DECODINGS, METHODS, RunSettings
 from .data import MultiOmicsData
 from .executor import helper_threads
-from .model import ModelConfig, VAE
-from .training import TrainingConfig, TrainedVAE, load_or_train_ensemble
-from .perturb import PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_inputs
+from .model import ModelConfig, VAE, first_layer, project, project_edits, single_refit
+from .training import TrainingConfig, TrainedVAE, load_or_train_ensemble, load_or_train_models
+from .perturb import (PerturbationPlan, model_pass, perturbation_passes, perturbation_plan, perturbed_columns,
+                                 perturbed_inputs)
 from .decision import (CallSettings, bh_qvalues, check_min_refit_agreement, effect_interval,
                                   estimate_delta, exceedance_counts, ks_pvalue, posterior_fdr, probability_unit,
                                   refit_agreement, refit_probability, sample_probability)
@@ -313,9 +314,14 @@ def ttest_pvalues(trained: TrainedVAE, plan: PerturbationPlan, n_noise: int = 10
 def latent_locations(trained: TrainedVAE, plan: PerturbationPlan, refit: int = 0, max_rows: int = STATISTIC_ROWS) -> np.ndarray:
     "N x L x (P + 1) latent means of one refit: perturbed copies first, baseline last (`latent_location.npy`)."
     model, x, _ = _ensemble_parts(trained, plan)
-    mu_base, _ = model_pass(model, x)
-    parts = [r.mu[refit].permute(1, 2, 0).cpu() for r in perturbation_passes(model, x, plan, max_rows)]
-    return torch.cat(parts + [mu_base[refit][..., None].cpu()], -1).numpy()
+    one = single_refit(model, refit)            # only this refit, and only its encoder: a fraction of a full pass
+    base = first_layer(one, x)
+    per_chunk = max(1, max_rows // max(1, x.shape[0]))
+    parts = []
+    for s in range(0, plan.n_features, per_chunk):
+        cols, delta = perturbed_columns(plan, x, slice(s, min(plan.n_features, s + per_chunk)))
+        parts.append(project_edits(one, x, cols, delta, base)[0].permute(1, 2, 0).cpu())   # N x L x p
+    return torch.cat(parts + [project(one, x)[0][..., None].cpu()], -1).numpy()
 
 # %% ../nbs/05_associations.ipynb #c029-0
 def _long_table(plan: PerturbationPlan, targets: pd.DataFrame, columns: dict, significant: np.ndarray,
@@ -649,6 +655,7 @@ class AssociationResult:
     associations: pd.DataFrame | None = None   # the tidy table (`associations_{method}.tsv`)
     trained: TrainedVAE | None = None      # the refits (Bayes and KS), for the figures
     draws: dict = field(default_factory=dict)  # how reconstructions were decoded: `sample` and the seed of its generator
+    per_refit: np.ndarray | None = None    # KS: every refit's signed KS, refits x perturbed x targets (`ks_per_refit.npy`)
 
     @property
     def significant(self) -> pd.DataFrame: return significant_associations(self.table)
@@ -672,10 +679,10 @@ def _generator_draws(draws: dict, device) -> dict:
 
 # %% ../nbs/05_associations.ipynb #w06
 def _ttest_calls(data, s: AssociationSettings, plan, targets, fit, model_config: ModelConfig, run: RunSettings) -> PairCalls:
-    "The t-test's calls: one ensemble per latent size, p-values and mean changes averaged over sizes."
+    "The t-test's calls: one ensemble per latent size (trained together), p-values and mean changes averaged over sizes."
     pvals, means = {}, {}
-    for L in [int(L) for L in (s.ttest_latent_sizes or [model_config.num_latent])]:
-        t = fit(replace(model_config, num_latent=L))
+    sizes = [int(L) for L in (s.ttest_latent_sizes or [model_config.num_latent])]
+    for L, t in zip(sizes, fit([replace(model_config, num_latent=L) for L in sizes])):
         pvals[L], means[L] = ttest_statistics(t, plan, seed=run.seed, quiet=run.quiet)
     excluded = self_pairs(plan, len(targets))
     all_means = np.mean(list(means.values()), axis=0)                 # per refit, averaged over latent sizes
@@ -684,8 +691,8 @@ def _ttest_calls(data, s: AssociationSettings, plan, targets, fit, model_config:
         return move_calls(ttest_table(plan, targets, pvals, s.sig_threshold), "ttest", all_means, excluded, data.n_samples)
     return ttest_effect_calls(pvals, all_means, delta, excluded, s.sig_threshold, s.decision.min_refit_agreement)
 
-def _perturbation_calls(data, s: AssociationSettings, plan, targets, t: TrainedVAE, run: RunSettings, draws: dict) -> PairCalls:
-    "Bayes' or KS's calls from one batched walk (the sample counts at δ in a second walk when Bayes asks for them)."
+def _perturbation_calls(data, s: AssociationSettings, plan, targets, t: TrainedVAE, run: RunSettings, draws: dict) -> tuple[PairCalls, dict]:
+    "Bayes' or KS's calls from one batched walk (the sample counts at δ in a second walk when Bayes asks for them), and the walk's statistics."
     wanted = {"bayes": ("bayes_move", "changes"), "ks": ("ks", "changes")}[s.method]
     stats_ = perturbation_statistics(t, plan, wanted, quiet=run.quiet, **_generator_draws(draws, t.x.device))
     changes = stats_["changes"]
@@ -695,11 +702,11 @@ def _perturbation_calls(data, s: AssociationSettings, plan, targets, t: TrainedV
     if d.decision == "move":
         table = (bayes_table(plan, targets, stats_["bayes_move"], s.sig_threshold, s.rule) if s.method == "bayes"
                  else ks_table(plan, targets, stats_["ks"], data.n_samples, s.sig_threshold))
-        return move_calls(table, s.method, changes.refit_means, excluded, data.n_samples, changes.sample_interval)
-    if s.method == "ks": return ks_effect_calls(stats_["ks"], changes, delta, excluded, s.sig_threshold, agree)
+        return move_calls(table, s.method, changes.refit_means, excluded, data.n_samples, changes.sample_interval), stats_
+    if s.method == "ks": return ks_effect_calls(stats_["ks"], changes, delta, excluded, s.sig_threshold, agree), stats_
     if probability_unit(d.probability_unit, run.n_refits) == "samples":       # counts at this delta
         changes = pair_changes(t, plan, delta, **_generator_draws(draws, t.x.device))
-    return bayes_effect_calls(changes, delta, excluded, s.sig_threshold, d.probability_unit, agree)
+    return bayes_effect_calls(changes, delta, excluded, s.sig_threshold, d.probability_unit, agree), stats_
 
 # %% ../nbs/05_associations.ipynb #w07
 def identify_associations(data: MultiOmicsData, settings: AssociationSettings, model_config: ModelConfig,
@@ -710,22 +717,23 @@ def identify_associations(data: MultiOmicsData, settings: AssociationSettings, m
     plan = perturbation_plan(data, s.target_dataset, s.target_value)
     targets = continuous_targets(data)
     if not len(targets): raise ValueError("associations need at least one continuous dataset to use as targets")
-    fit = lambda cfg: load_or_train_ensemble(data, cfg, training_config, run.n_refits, run.seed, models_dir, run.quiet, run)
-    t = loc = qc = None
+    fit = lambda cfgs: load_or_train_models(data, cfgs, training_config, run.n_refits, run.seed, models_dir, run.quiet, run)
+    t = loc = qc = stats_ = None
     # the t-test always samples (it needs the noise); Bayes and KS decode the latent means unless asked, and
     # then every reconstruction of the task (statistics, QC, figures) is decoded the same way
     draws = dict(sample=True, seed=run.seed) if s.decoding == "sampled" and s.method != "ttest" else {}
     if s.method == "ttest": calls = _ttest_calls(data, s, plan, targets, fit, model_config, run)
     else:
-        t = fit(model_config)
+        t = fit([model_config])[0]
         loc = latent_locations(t, plan)
-        calls = _perturbation_calls(data, s, plan, targets, t, run, draws)
+        calls, stats_ = _perturbation_calls(data, s, plan, targets, t, run, draws)
         if s.method == "ks": qc = ks_quality(data, model_pass(t.model, t.x, **_generator_draws(draws, t.x.device))[1].cpu().numpy())
     if not run.quiet:
         _log.info(f"{s.method}: {int(calls.called.sum())} of {int((~calls.excluded).sum())} pairs called "
               f"(decision '{calls.decision}', delta = {calls.delta:.4g} SD, FDR {s.sig_threshold}: {calls.fdr_method})")
     return AssociationResult(s.method, move_layout(calls, plan, targets), plan, loc, qc, calls=calls,
-                             associations=tidy_associations(calls, plan, targets, original_units(data)), trained=t, draws=draws)
+                             associations=tidy_associations(calls, plan, targets, original_units(data)), trained=t, draws=draws,
+                             per_refit=stats_.get("ks") if stats_ else None)
 
 # %% ../nbs/05_associations.ipynb #w08
 def _ks_figures(result: AssociationResult, pairs, folder: Path) -> list[str]:
@@ -756,7 +764,7 @@ def _ks_figures(result: AssociationResult, pairs, folder: Path) -> list[str]:
     return written
 
 def write_associations(result: AssociationResult, out_dir, plot_pairs: list[tuple[str, str]] | None = None) -> dict:
-    "Write MOVE's association files, the tidy table, the perturbed features' list, the latent locations, and KS's QC table and figures (`plot_pairs`, default the top call) under `out_dir`."
+    "Write MOVE's association files, the tidy table, the perturbed features' list, the latent locations, and KS's per-refit statistics, QC table and figures (`plot_pairs`, default the top call) under `out_dir`."
     out, m = Path(out_dir), result.method
     out.mkdir(parents=True, exist_ok=True)
     files = dict(significant=out / f"results_sig_assoc_{m}.tsv", all=out / f"results_all_assoc_{m}.tsv",
@@ -767,6 +775,8 @@ def write_associations(result: AssociationResult, out_dir, plot_pairs: list[tupl
     # the paper's MOVE edit: the perturbed features in the order of every P axis (latent_location, the tables' ids)
     np.save(files.setdefault("perturbed_features", out / "perturbed_features_list.npy"), np.array(result.plan.feature_names))
     if result.latent_location is not None: np.save(files.setdefault("latent_location", out / "latent_location.npy"), result.latent_location)
+    # every refit's KS, for aggregations other than the median (the paper's lists take the largest |KS|)
+    if result.per_refit is not None: np.save(files.setdefault("ks_per_refit", out / "ks_per_refit.npy"), result.per_refit.astype(np.float32))
     if result.qc is not None:
         result.qc.to_csv(files.setdefault("qc", out / "QC_summary_KS.tsv"), sep="\t", index=False)
         pairs = plot_pairs if plot_pairs is not None else [tuple(r) for r in result.significant[["feature_a_name", "feature_b_name"]].head(1).values]

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from .settings import REDUCERS, RunSettings
 from .data import EncodedDataset, MultiOmicsData, decode_continuous
 from .model import (VAE, ModelConfig, layout_of, model_inputs, project, reconstruct, split_output,
+                               first_layer, project_edits, single_refit,
                                categorical_accuracy, continuous_cosine)
 from .training import TrainedVAE, TrainingConfig, load_or_train_ensemble
 from .plots import plot_loss_curve
@@ -201,24 +202,24 @@ def feature_importance(model: VAE, data: MultiOmicsData, refit: int = 0, max_row
     "Per dataset, the N x F latent displacement (sum over dimensions of z' - z) when each feature is removed."
     if not 0 <= refit < model.n_refits: raise ValueError(f"refit {refit} out of range (ensemble of {model.n_refits})")
     device = next(model.parameters()).device
+    one = single_refit(model, refit)                                       # only the refit asked for
     x, _ = model_inputs(data, device)
     n, d = x.shape
     cols = feature_columns(data)
     owner = [(name, j) for name in cols for j in range(len(cols[name]))]   # one entry per removed feature
     width = max(c.shape[1] for c in cols.values())
-    # every feature's columns padded to the widest with a repeat of its first column (zeroing twice is harmless)
-    allcols = np.concatenate([np.pad(c, ((0, 0), (0, width - c.shape[1])), mode="edge") for c in cols.values()])
-    allcols = torch.as_tensor(allcols, device=device)
-    z0 = project(model, x)[refit]                                          # N x L
-    per_chunk = max(1, max_rows // max(1, n * model.n_refits))
+    # every feature's columns padded to the widest with a repeat of its first column, whose change is then zero
+    allcols = torch.as_tensor(np.concatenate([np.pad(c, ((0, 0), (0, width - c.shape[1])), mode="edge") for c in cols.values()]), device=device)
+    own = torch.as_tensor(np.concatenate([np.tile(np.arange(width) < c.shape[1], (len(c), 1)) for c in cols.values()]), device=device)
+    z0 = project(one, x)[0]                                                # N x L
+    base = first_layer(one, x)               # the first layer of x, reused by every copy
+    per_chunk = max(1, max_rows // max(1, n))
     disp = torch.empty(len(owner), n, device=device)
     for s in tqdm(range(0, len(owner), per_chunk), disable=quiet, desc="feature importance"):
         idx = torch.arange(s, min(len(owner), s + per_chunk), device=device)
-        keep = torch.ones(len(idx), d, device=device, dtype=x.dtype)
-        keep[torch.arange(len(idx), device=device)[:, None], allcols[idx]] = 0
-        masked = (x[None] * keep[:, None, :]).reshape(len(idx) * n, d)     # p copies x N samples
-        z = project(model, masked)[refit].reshape(len(idx), n, -1)
-        disp[idx] = (z - z0[None]).sum(-1)
+        c = allcols[idx]                                                   # p x W
+        removed = -x[:, c].permute(1, 0, 2) * own[idx][:, None, :]         # p x N x W: each feature's values zeroed
+        disp[idx] = (project_edits(one, x, c, removed, base)[0] - z0[None]).sum(-1)
     disp = disp.cpu().numpy()
     # rows of `disp` follow the flat input (categoricals first); the result follows the data's dataset order
     first = {name: [o for o, _ in owner].index(name) for name in cols}

@@ -19,7 +19,8 @@ from .settings import ModelConfig
 # %% auto #0
 __all__ = ['VAELayout', 'layout_of', 'model_inputs', 'EnsembleLinear', 'EnsembleBatchNorm', 'ensemble_dropout', 'sample_z', 'VAE',
            'vae_loss', 'TrainingPass', 'loss_targets', 'loss_and_grads', 'evaluating', 'project', 'reconstruct',
-           'latent_kl', 'split_output', 'categorical_accuracy', 'continuous_cosine']
+           'single_refit', 'first_layer', 'edited_first_layer', 'project_edits', 'latent_kl', 'split_output',
+           'categorical_accuracy', 'continuous_cosine']
 
 # %% ../nbs/01_model.ipynb #c005
 @dataclass
@@ -115,12 +116,15 @@ def model_inputs(data, device: str | torch.device = "cpu") -> tuple[Tensor, Tens
 
 # %% ../nbs/01_model.ipynb #c011
 class EnsembleLinear(nn.Module):
-    "`K` independent linear layers: `K x B x n_in` → `K x B x n_out`."
-    def __init__(self, n_refits: int, n_in: int, n_out: int, generators: list[torch.Generator]):
+    "`K` independent linear layers: `K x B x n_in` → `K x B x n_out` (refit `k` zero-padded from `sizes[k]` when given)."
+    def __init__(self, n_refits: int, n_in: int, n_out: int, generators: list[torch.Generator],
+                 sizes: list[tuple[int, int]] | None = None):
         super().__init__()
-        bound = 1 / math.sqrt(n_in)
-        w = torch.stack([(torch.rand(n_in, n_out, generator=g) * 2 - 1) * bound for g in generators])
-        b = torch.stack([(torch.rand(1, n_out, generator=g) * 2 - 1) * bound for g in generators])
+        w, b = torch.zeros(n_refits, n_in, n_out), torch.zeros(n_refits, 1, n_out)
+        for k, (g, (a, c)) in enumerate(zip(generators, sizes or [(n_in, n_out)] * n_refits)):
+            bound = 1 / math.sqrt(a)                       # nn.Linear's bound for the refit's own fan-in
+            w[k, :a, :c] = (torch.rand(a, c, generator=g) * 2 - 1) * bound
+            b[k, :, :c] = (torch.rand(1, c, generator=g) * 2 - 1) * bound
         self.weight, self.bias = nn.Parameter(w), nn.Parameter(b)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -138,8 +142,11 @@ class EnsembleBatchNorm(nn.Module):
         self.register_buffer("running_var", torch.ones(n_refits, 1, n_features))
 
     def forward(self, x: Tensor) -> Tensor:
+        if not self.training:       # an affine map per refit: one op, no transposed copy of the batch
+            scale = self.weight * (self.running_var + self.eps).rsqrt()
+            return torch.addcmul(self.bias - self.running_mean * scale, x, scale)
         k, b, f = x.shape
-        if self.training and b < 2: raise ValueError("BatchNorm needs batches of at least 2 samples in training")
+        if b < 2: raise ValueError("BatchNorm needs batches of at least 2 samples in training")
         # refits side by side as K*F channels: one native batch_norm call (and one backward node)
         # normalises every refit over its own rows and updates every refit's running statistics in place
         y = F.batch_norm(x.transpose(0, 1).reshape(b, k * f), self.running_mean.view(-1), self.running_var.view(-1),
@@ -161,22 +168,35 @@ def sample_z(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = Non
 
 # %% ../nbs/01_model.ipynb #c024
 class VAE(nn.Module):
-    "MOVE's VAE as an ensemble of `len(seeds)` independently initialised refits."
-    def __init__(self, layout: VAELayout, config: ModelConfig | None = None, seeds: list[int] | int = 0):
+    "MOVE's VAE as an ensemble of `len(seeds)` independently initialised refits (of `latent_sizes` and `betas` of their own, if given)."
+    def __init__(self, layout: VAELayout, config: ModelConfig | None = None, seeds: list[int] | int = 0,
+                 latent_sizes: list[int] | None = None, betas: list[float] | None = None):
         super().__init__()
         self.layout, self.config = layout, config or ModelConfig()
         self.seeds = [int(seeds)] if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
         k, cfg = len(self.seeds), self.config
+        width = cfg.num_latent
+        self.latent_sizes = [width] * k if latent_sizes is None else [int(s) for s in latent_sizes]
+        if len(self.latent_sizes) != k or not all(1 <= s <= width for s in self.latent_sizes):
+            raise ValueError(f"latent_sizes must give each of the {k} refits a size from 1 to num_latent = {width}, "
+                             f"got {latent_sizes}")
+        self.betas = None if betas is None else [float(b) for b in betas]
+        if self.betas is not None and (len(self.betas) != k or min(self.betas) < 0):
+            raise ValueError(f"betas must give each of the {k} refits a beta >= 0, got {betas}")
         # one generator per refit: initialisation first, the same generator then shuffles its batches
         self.refit_generators = [torch.Generator().manual_seed(s) for s in self.seeds]
         gens = self.refit_generators
         sizes = [layout.n_inputs] + cfg.num_hidden
         self.enc_linear = nn.ModuleList([EnsembleLinear(k, a, b, gens) for a, b in zip(sizes[:-1], sizes[1:])])
         self.enc_norm = nn.ModuleList([EnsembleBatchNorm(k, b) for b in sizes[1:]])
-        self.mu_head = EnsembleLinear(k, sizes[-1], cfg.num_latent, gens)
-        self.logvar_head = EnsembleLinear(k, sizes[-1], cfg.num_latent, gens)
-        dsizes = [cfg.num_latent] + cfg.num_hidden[::-1]
-        self.dec_linear = nn.ModuleList([EnsembleLinear(k, a, b, gens) for a, b in zip(dsizes[:-1], dsizes[1:])])
+        # a refit of a smaller latent size draws only its own block of the layers next to the latent space
+        heads = [(sizes[-1], s) for s in self.latent_sizes]
+        self.mu_head = EnsembleLinear(k, sizes[-1], width, gens, heads)
+        self.logvar_head = EnsembleLinear(k, sizes[-1], width, gens, heads)
+        dsizes = [width] + cfg.num_hidden[::-1]
+        firsts = [(s, dsizes[1]) for s in self.latent_sizes]      # ModelConfig has at least one hidden layer
+        self.dec_linear = nn.ModuleList([EnsembleLinear(k, a, b, gens, firsts if i == 0 else None)
+                                         for i, (a, b) in enumerate(zip(dsizes[:-1], dsizes[1:]))])
         self.dec_norm = nn.ModuleList([EnsembleBatchNorm(k, b) for b in dsizes[1:]])
         self.out = EnsembleLinear(k, dsizes[-1], layout.n_inputs, gens)
         self._cat_groups = layout.cat_groups()
@@ -184,16 +204,32 @@ class VAE(nn.Module):
     @property
     def n_refits(self) -> int: return len(self.seeds)
 
-    def _block(self, x, linear, norm, generator, mask=None):
+    @property
+    def padded(self) -> bool:
+        "True when some refit's latent size is below the layers' width."
+        return min(self.latent_sizes) < self.config.num_latent
+
+    @property
+    def beta(self) -> float | Tensor:
+        "The KL term's β: the config's, or one per refit (a `K` tensor) when the refits have their own."
+        return self.config.beta if self.betas is None else torch.tensor(self.betas, device=self.out.weight.device)
+
+    def latent_mask(self) -> Tensor:
+        "`K x 1 x L`: 1 on each refit's own latent units, 0 on its padding."
+        sizes = torch.tensor(self.latent_sizes, device=self.out.weight.device)
+        return (torch.arange(self.config.num_latent, device=sizes.device) < sizes[:, None, None]).float()
+
+    def _block(self, x, linear, norm, generator, mask=None, pre=None):
         # the layers' forward code called directly: nn.Module's call machinery costs more than these tiny ops
-        h = F.leaky_relu(torch.baddbmm(linear.bias, x, linear.weight))
+        h = F.leaky_relu(torch.baddbmm(linear.bias, x, linear.weight) if pre is None else pre)
         h = h * mask if mask is not None and self.training else ensemble_dropout(h, self.config.dropout, self.training, generator)
         return norm.forward(h)
 
-    def encode(self, x: Tensor, generator: torch.Generator | None = None, masks: list | None = None) -> tuple[Tensor, Tensor]:
-        "`mu` and `logvar` (`K x B x L`) of a `K x B x D` batch (`masks`: given dropout masks, one per layer)."
-        for lin, norm, m in zip(self.enc_linear, self.enc_norm, masks or [None] * len(self.enc_linear)):
-            x = self._block(x, lin, norm, generator, m)
+    def encode(self, x: Tensor | None, generator: torch.Generator | None = None, masks: list | None = None,
+               first: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        "`mu` and `logvar` (`K x B x L`) of a `K x B x D` batch (`masks`: given dropout masks, one per layer; `first`: the first hidden layer's linear output, given instead of `x`)."
+        for i, (lin, norm, m) in enumerate(zip(self.enc_linear, self.enc_norm, masks or [None] * len(self.enc_linear))):
+            x = self._block(x, lin, norm, generator, m, first if i == 0 else None)
         return self.mu_head(x), self.logvar_head(x)
 
     def decode(self, z: Tensor, generator: torch.Generator | None = None, masks: list | None = None) -> Tensor:
@@ -208,16 +244,17 @@ class VAE(nn.Module):
                  for a, b, c in self._cat_groups]
         return torch.cat(parts + [out[..., n_cat:]], dim=-1)
 
-    def forward(self, x: Tensor, generator: torch.Generator | None = None, sample: bool | None = None,
-                noise: list | None = None):
-        "Decoder output, `mu`, `logvar`; samples `z` in training (or when `sample=True`); `noise` replays `TrainingPass.draw_noise`'s draws."
+    def forward(self, x: Tensor | None, generator: torch.Generator | None = None, sample: bool | None = None,
+                noise: list | None = None, first: Tensor | None = None):
+        "Decoder output, `mu`, `logvar`; samples `z` in training (or when `sample=True`); `noise` replays `TrainingPass.draw_noise`'s draws; `first` as in `encode`."
         ne = len(self.enc_linear)
         enc_masks, eps, dec_masks = (noise[:ne], noise[ne], noise[ne + 1:]) if noise is not None else (None, None, None)
-        mu, logvar = self.encode(x, generator, enc_masks)
+        mu, logvar = self.encode(x, generator, enc_masks, first)
         sample = self.training if sample is None else sample
         z = mu
         # replaying TrainingPass's draws, z is formed as that pass forms it (one fused multiply-add)
         if sample: z = sample_z(mu, logvar, generator) if eps is None else torch.addcmul(mu, torch.exp(0.5 * logvar), eps)
+        if sample and self.padded: z = z * self.latent_mask()     # padding units of a smaller refit stay exactly zero
         return self.decode(z, generator, dec_masks), mu, logvar
 
 # %% ../nbs/01_model.ipynb #c027
@@ -261,6 +298,9 @@ class TrainingPass:
         self.dec = [_Layer(l, n) for l, n in zip(model.dec_linear, model.dec_norm)]
         self.mu, self.logvar, self.out = _Layer(model.mu_head), _Layer(model.logvar_head), _Layer(model.out)
         self.n_cat, self.groups = model.layout.n_cat_inputs, model._cat_groups
+        # β per refit (K x 1 x 1) only when the refits have their own; one number keeps the common case's arithmetic
+        self.beta = model.config.beta if model.betas is None else model.beta.view(-1, 1, 1)
+        self.latent_sizes = model.latent_sizes if model.padded else None
 
     def _forward(self, lay: _Layer, x: Tensor, mask: Tensor | None) -> tuple[Tensor, tuple]:
         "Linear → LeakyReLU → dropout → BatchNorm (training mode), keeping what the backward pass needs."
@@ -297,12 +337,15 @@ class TrainingPass:
         "Dropout masks (scaled by 1/(1-p)) and reparameterisation noise for one step (`K x B x .`) or `n_steps` (`n x K x B x .`)."
         dev = self.enc[0].w.device
         lead = (batch_size,) if n_steps is None else (n_steps, batch_size)
+        def one(g: torch.Generator, width: int, own: int, kind: str) -> Tensor:
+            d = torch.rand(*lead, own, generator=g) if kind == "mask" else torch.randn(*lead, own, generator=g)
+            return d if own == width else F.pad(d, (0, width - own))   # a smaller refit's padding: zero noise
         def draw(width: int, kind: str) -> Tensor | None:
             if kind == "mask" and self.p == 0: return None
-            # refit k draws from its own generator, on the CPU: a refit's numbers do not depend on the
-            # ensemble around it or on the device
-            d = torch.stack([torch.rand(*lead, width, generator=g) if kind == "mask" else torch.randn(*lead, width, generator=g)
-                             for g in generators], -3)
+            # refit k draws from its own generator, on the CPU, only as many values as its own layer has: a
+            # refit's numbers do not depend on the ensemble around it or on the device
+            owns = self.latent_sizes if kind == "noise" and self.latent_sizes is not None else [width] * len(generators)
+            d = torch.stack([one(g, width, own, kind) for g, own in zip(generators, owns)], -3)
             return (d >= self.p).float().div_(1 - self.p).to(dev) if kind == "mask" else d.to(dev)
         # VAE.forward's order: encoder dropout, noise, decoder dropout
         return ([draw(l.w.shape[-1], "mask") for l in self.enc] + [draw(self.mu.w.shape[-1], "noise")]
@@ -311,9 +354,8 @@ class TrainingPass:
     def __call__(self, x: Tensor, observed: Tensor, kld_weight: float, noise: list[Tensor],
                  targets: tuple[Tensor, ...] | None = None, out: Tensor | None = None) -> Tensor:
         "Loss terms (`3 x K`: ce, sse, kld; into `out` if given) of one batch; gradients of the summed total written to `.grad`."
-        cfg = self.model.config
         b, n_cat = x.shape[1], self.n_cat
-        c_kld = cfg.beta * kld_weight
+        c_kld = self.beta * kld_weight
         g_cat, g_sum, obs_w = targets if targets is not None else loss_targets(self.model.layout, x, observed)
         ne = len(self.enc)
         h, enc = x, []
@@ -346,8 +388,13 @@ class TrainingPass:
         torch.bmm(d.transpose(1, 2), dout, out=self.out.gw); torch.sum(dout, 1, keepdim=True, out=self.out.gb)
         dd = torch.bmm(dout, self.out.w.transpose(1, 2))
         for i in range(len(self.dec) - 1, -1, -1): dd = self._backward(self.dec[i], dd, dec[i])
-        dmu = torch.add(dd, mu, alpha=c_kld / b)
-        dlogvar = (dd * eps).mul_(std).add_(var, alpha=c_kld / b).sub_(c_kld / b).mul_(0.5)
+        # a padding unit has mu = logvar = eps = 0 and var = 1, so both gradients below are exactly zero there
+        if isinstance(c_kld, Tensor):
+            dmu = torch.addcmul(dd, mu, c_kld / b)
+            dlogvar = (dd * eps).mul_(std).addcmul_(var, c_kld / b).sub_(c_kld / b).mul_(0.5)
+        else:
+            dmu = torch.add(dd, mu, alpha=c_kld / b)
+            dlogvar = (dd * eps).mul_(std).add_(var, alpha=c_kld / b).sub_(c_kld / b).mul_(0.5)
         torch.bmm(h.transpose(1, 2), dmu, out=self.mu.gw); torch.sum(dmu, 1, keepdim=True, out=self.mu.gb)
         torch.bmm(h.transpose(1, 2), dlogvar, out=self.logvar.gw); torch.sum(dlogvar, 1, keepdim=True, out=self.logvar.gb)
         dh = torch.baddbmm(torch.bmm(dmu, self.mu.w.transpose(1, 2)), dlogvar, self.logvar.w.transpose(1, 2))
@@ -370,8 +417,9 @@ def _forward_order_noise(step: TrainingPass, shape, generator) -> list[Tensor | 
     "Masks and noise drawn from one generator exactly as `VAE.forward` draws them for a `K x B` batch."
     k, b = shape[:2]
     mask = lambda w: None if step.p == 0 else (torch.rand(k, b, w, generator=generator) >= step.p).float().div_(1 - step.p)
-    return ([mask(l.w.shape[-1]) for l in step.enc] + [torch.randn(k, b, step.mu.w.shape[-1], generator=generator)]
-            + [mask(l.w.shape[-1]) for l in step.dec])
+    eps = torch.randn(k, b, step.mu.w.shape[-1], generator=generator)
+    if step.model.padded: eps = eps * step.model.latent_mask()   # a smaller refit's padding units draw no noise
+    return [mask(l.w.shape[-1]) for l in step.enc] + [eps] + [mask(l.w.shape[-1]) for l in step.dec]
 
 @torch.no_grad()
 def loss_and_grads(model: VAE, x: Tensor, observed: Tensor, kld_weight: float,
@@ -379,7 +427,7 @@ def loss_and_grads(model: VAE, x: Tensor, observed: Tensor, kld_weight: float,
     "One training pass on a `K x B x D` batch: loss terms (`4 x K`: total, ce, sse, kld); gradients of the summed total in `.grad`."
     step = TrainingPass(model)
     ce, sse, kld = step(x, observed, kld_weight, _forward_order_noise(step, x.shape, generator))
-    return torch.stack([ce + sse + model.config.beta * kld_weight * kld, ce, sse, kld])
+    return torch.stack([ce + sse + model.beta * kld_weight * kld, ce, sse, kld])
 
 # %% ../nbs/01_model.ipynb #c040-0
 @contextmanager
@@ -410,6 +458,37 @@ def reconstruct(model: VAE, x: Tensor, sample: bool = False, generator: torch.Ge
     with evaluating(model):
         return torch.cat([model(x[:, i:i + chunk_size], generator, sample=sample)[0]
                           for i in range(0, x.shape[1], chunk_size)], 1)
+
+# %% ../nbs/01_model.ipynb #c041-one
+def single_refit(model: VAE, k: int) -> VAE:
+    "Refit `k` of an ensemble as a one-refit `VAE` (a copy of its weights and running statistics)."
+    if not 0 <= k < model.n_refits: raise ValueError(f"refit {k} out of range (ensemble of {model.n_refits})")
+    one = VAE(model.layout, model.config, seeds=[model.seeds[k]], latent_sizes=[model.latent_sizes[k]],
+              betas=None if model.betas is None else [model.betas[k]])
+    one.load_state_dict({n: t[k:k + 1] for n, t in model.state_dict().items()})
+    return one.to(model.out.weight.device).train(model.training)
+
+# %% ../nbs/01_model.ipynb #c041-edit
+@torch.no_grad()
+def first_layer(model: VAE, x: Tensor) -> Tensor:
+    "The first hidden layer's linear output (`K x N x H`) of `N x D` (or `K x N x D`) inputs."
+    lin = model.enc_linear[0]
+    return torch.baddbmm(lin.bias, _per_refit(model, x), lin.weight)
+
+@torch.no_grad()
+def edited_first_layer(model: VAE, first: Tensor, columns: Tensor, delta: Tensor) -> Tensor:
+    "`first_layer` (`K x p x N x H`) of `p` copies of the inputs whose `columns` (`p x W`) changed by `delta` (`p x N x W`), from the inputs' own `first` (`K x N x H`): a rank-`W` update instead of a product over all `D` inputs."
+    rows = model.enc_linear[0].weight[:, columns]                         # K x p x W x H
+    return first[:, None] + torch.einsum("pnw,kpwh->kpnh", delta.to(first.dtype), rows)
+
+@torch.no_grad()
+def project_edits(model: VAE, x: Tensor, columns: Tensor, delta: Tensor, first: Tensor | None = None) -> Tensor:
+    "Latent means (`K x p x N x L`) of `p` copies of `x` (`N x D`) whose `columns` (`p x W`) changed by `delta` (`p x N x W`); `first`: `first_layer(model, x)`, if already at hand."
+    (p, n), K = delta.shape[:2], model.n_refits
+    first = first_layer(model, x) if first is None else first
+    with evaluating(model):
+        mu, _ = model.encode(None, first=edited_first_layer(model, first, columns, delta).reshape(K, p * n, -1))
+    return mu.reshape(K, p, n, -1)
 
 # %% ../nbs/01_model.ipynb #c041-kl
 @torch.no_grad()

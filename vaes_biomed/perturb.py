@@ -14,10 +14,11 @@ from torch import Tensor
 
 from .settings import CONTINUOUS_PERTURBATIONS
 from .data import MultiOmicsData
-from .model import VAE, evaluating, layout_of
+from .model import VAE, evaluating, layout_of, first_layer, edited_first_layer
 
 # %% auto #0
-__all__ = ['PerturbationPlan', 'perturbation_plan', 'perturbed_inputs', 'PassResult', 'model_pass', 'perturbation_passes']
+__all__ = ['PerturbationPlan', 'perturbation_plan', 'perturbed_inputs', 'perturbed_columns', 'PassResult', 'model_pass',
+           'perturbation_passes']
 
 # %% ../nbs/04_perturb.ipynb #c005
 @dataclass
@@ -84,6 +85,18 @@ def perturbed_inputs(plan: PerturbationPlan, x: Tensor, features: slice | None =
         out[rows, :, cols[:, 0]] = vals[idx][:, None].expand(-1, x.shape[0])
     return out
 
+# %% ../nbs/04_perturb.ipynb #c013b
+def perturbed_columns(plan: PerturbationPlan, x: Tensor, features: slice | None = None) -> tuple[Tensor, Tensor]:
+    "The columns each perturbed copy of `features` changes (`p x W`) and by how much (`p x N x W`): `perturbed_inputs` is `x` plus this."
+    idx = np.arange(plan.n_features)[features if features is not None else slice(None)]
+    cols = torch.as_tensor(plan.columns[idx], device=x.device)                  # p x W
+    vals = torch.as_tensor(plan.values, device=x.device, dtype=x.dtype)
+    old = x[:, cols].permute(1, 0, 2)                                           # p x N x W
+    if plan.kind == "categorical": new = vals.expand_as(old)
+    elif plan.shift: new = old + vals[idx][:, None, None]
+    else: new = vals[idx][:, None, None].expand_as(old)
+    return cols, new - old
+
 # %% ../nbs/04_perturb.ipynb #c015-0
 @dataclass
 class PassResult:
@@ -94,22 +107,24 @@ class PassResult:
 
 # %% ../nbs/04_perturb.ipynb #c015-1
 @torch.no_grad()
-def model_pass(model: VAE, x: Tensor, sample: bool = False, generator: torch.Generator | None = None
-               ) -> tuple[Tensor, Tensor]:
-    "Latent means (`K x R x L`) and continuous reconstructions (`K x R x C`) of `R x D` inputs: the model's own forward pass, in eval mode."
+def model_pass(model: VAE, x: Tensor | None, sample: bool = False, generator: torch.Generator | None = None,
+               first: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    "Latent means (`K x R x L`) and continuous reconstructions (`K x R x C`) of `R x D` inputs (or of their first layer's output `first`, `K x R x H`): the model's own forward pass, in eval mode."
     with evaluating(model):
-        out, mu, _ = model(x.expand(model.n_refits, *x.shape), generator, sample=sample)
+        out, mu, _ = model(None if x is None else x.expand(model.n_refits, *x.shape), generator, sample=sample, first=first)
     return mu, out[..., model.layout.n_cat_inputs:]
 
 # %% ../nbs/04_perturb.ipynb #c015-2
 def perturbation_passes(model: VAE, x: Tensor, plan: PerturbationPlan, max_rows: int = 250_000,
                         sample: bool = False, generator: torch.Generator | None = None) -> Iterator[PassResult]:
     "Batched passes over all perturbed copies of `plan`: one `PassResult` per chunk of features."
-    n = x.shape[0]
-    per_chunk = max(1, max_rows // max(1, n * model.n_refits))
+    n, K = x.shape[0], model.n_refits
+    per_chunk = max(1, max_rows // max(1, n * K))
+    # a copy changes a column or a few: its first layer is the baseline's plus a small update (edited_first_layer)
+    base = first_layer(model, x)
     for start in range(0, plan.n_features, per_chunk):
         sl = slice(start, min(plan.n_features, start + per_chunk))
-        px = perturbed_inputs(plan, x, sl)
-        p = px.shape[0]
-        mu, recon = model_pass(model, px.reshape(p * n, -1), sample, generator)
+        cols, delta = perturbed_columns(plan, x, sl)
+        p = cols.shape[0]
+        mu, recon = model_pass(model, None, sample, generator, first=edited_first_layer(model, base, cols, delta).reshape(K, p * n, -1))
         yield PassResult(sl, mu.reshape(model.n_refits, p, n, -1), recon.reshape(model.n_refits, p, n, -1))

@@ -24,10 +24,11 @@ from .model import (VAE, VAELayout, ModelConfig, vae_loss, TrainingPass, evaluat
                                model_inputs)
 
 # %% auto #0
-__all__ = ['STEP_SECONDS', 'CPU_RATES', 'SPLIT_SECONDS', 'MAX_TRAINING_BYTES', 'kld_weight_schedule', 'batch_size_schedule',
-           'resolve_device', 'FlatAdam', 'validation_split', 'TrainedVAE', 'linear_shapes', 'n_parameters',
-           'training_bytes', 'training_cost', 'training_seconds', 'train_ensemble', 'save_ensemble', 'load_ensemble',
-           'data_fingerprint', 'load_or_train_ensemble']
+__all__ = ['STEP_SECONDS', 'CPU_RATES', 'SPLIT_SECONDS', 'MAX_TRAINING_BYTES', 'CACHE_BYTES', 'LATENT_BLOCK',
+           'kld_weight_schedule', 'batch_size_schedule', 'resolve_device', 'FlatAdam', 'validation_split', 'TrainedVAE',
+           'linear_shapes', 'n_parameters', 'training_bytes', 'training_cost', 'training_seconds', 'latent_width',
+           'model_groups', 'train_models', 'train_ensemble', 'save_ensemble', 'load_ensemble', 'data_fingerprint',
+           'load_or_train_models', 'load_or_train_ensemble']
 
 # %% ../nbs/02_training.ipynb #c005
 def kld_weight_schedule(num_epochs: int, kld_warmup_steps: list[int]) -> np.ndarray:
@@ -155,7 +156,7 @@ def _epoch_losses(step: TrainingPass, x, observed, kld_w, perms, batch_size, opt
         step(xb, ob, kld_w, [None if m is None else m[i] for m in noise], tb, out=rows[i])
         optimizer.step()
     ce, sse, kld = terms.sum(0)
-    return dict(total=ce + sse + step.model.config.beta * kld_w * kld, ce=ce, sse=sse, kld=kld)
+    return dict(total=ce + sse + step.model.beta * kld_w * kld, ce=ce, sse=sse, kld=kld)
 
 def _epoch_losses_autograd(step: TrainingPass, x, observed, kld_w, perms, batch_size, optimizer, generators):
     "`_epoch_losses` through `VAE.forward`, `vae_loss` and autograd, with the same batches and random draws."
@@ -169,12 +170,12 @@ def _epoch_losses_autograd(step: TrainingPass, x, observed, kld_w, perms, batch_
         optimizer.zero_grad()
         with torch.enable_grad():
             out, mu, logvar = model(xb, noise=[None if m is None else m[i] for m in noise])
-            t = vae_loss(out, xb, ob, mu, logvar, model.layout, model.config.beta, kld_w)
+            t = vae_loss(out, xb, ob, mu, logvar, model.layout, model.beta, kld_w)
             t["total"].sum().backward()         # refits share no weights: one backward trains them all
         optimizer.step()
         terms[i] = torch.stack([t["ce"], t["sse"], t["kld"]]).detach()
     ce, sse, kld = terms.sum(0)
-    return dict(total=ce + sse + model.config.beta * kld_w * kld, ce=ce, sse=sse, kld=kld)
+    return dict(total=ce + sse + model.beta * kld_w * kld, ce=ce, sse=sse, kld=kld)
 
 _EPOCH = dict(fast=_epoch_losses, autograd=_epoch_losses_autograd)
 
@@ -183,19 +184,19 @@ def _validation_loss(model, x, observed, kld_w):
     xv = x.expand(model.n_refits, *x.shape)
     with evaluating(model): out, mu, logvar = model(xv, sample=False)
     return vae_loss(out, xv, observed.expand(model.n_refits, *observed.shape), mu, logvar,
-                    model.layout, model.config.beta, kld_w)["total"]
+                    model.layout, model.beta, kld_w)["total"]
 
 # %% ../nbs/02_training.ipynb #c025
 def _train_members(model: VAE, x: Tensor, observed: Tensor, config: TrainingConfig | None = None,
-              device: str | torch.device | None = None, quiet: bool = False) -> pd.DataFrame:
-    "Train all refits of `model` on `x`/`observed` in place; the per-epoch loss history (long format)."
+              device: str | torch.device | None = None, quiet: bool = False, split_seed: int | None = None) -> pd.DataFrame:
+    "Train all refits of `model` on `x`/`observed` in place; the per-epoch loss history (long format); early stopping's split seeded `split_seed` (default: the first refit's seed)."
     cfg = config or TrainingConfig()
     device = resolve_device(device)
     model.to(device).train()
     x, observed = x.to(device), observed.to(device)
     n = x.shape[0]
     if cfg.early_stopping:
-        tr, va = validation_split(n, cfg.validation_fraction, model.seeds[0])
+        tr, va = validation_split(n, cfg.validation_fraction, model.seeds[0] if split_seed is None else split_seed)
         x_val, obs_val = x[torch.as_tensor(va, device=device)], observed[torch.as_tensor(va, device=device)]
         x, observed = x[torch.as_tensor(tr, device=device)], observed[torch.as_tensor(tr, device=device)]
         n = len(tr)
@@ -298,60 +299,105 @@ def training_seconds(cost: dict[str, float], n_refits: int = 1) -> float:
             + cost["flops"] / CPU_RATES[0] + cost["bytes"] / CPU_RATES[1])
 
 # %% ../nbs/02_training.ipynb #c041-2
-MAX_TRAINING_BYTES = 2 ** 31          # train an ensemble in chunks of refits when it needs more memory than this
+MAX_TRAINING_BYTES = 2 ** 31          # train refits in chunks when they need more memory than this
+CACHE_BYTES = 2 ** 25                 # on the CPU, train at most this much Adam state (16 bytes a weight) at once
+LATENT_BLOCK = 16                     # latent layers are trained padded to a multiple of this many units
 
-def _train_chunk(shared: dict, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
-    "One job of a parallel `train_ensemble`: the refits seeded `seeds` (consecutive), their weights and loss history."
-    t = train_ensemble(shared["data"], shared["model"], shared["training"], len(seeds), seeds[0], "cpu", quiet=True)
-    return t.model.state_dict(), t.history
+def latent_width(num_latent: int) -> int:
+    "The width a model's latent layers are trained at: `num_latent` rounded up to a multiple of `LATENT_BLOCK`."
+    return -(-int(num_latent) // LATENT_BLOCK) * LATENT_BLOCK
 
-def _join_chunks(data, layout, model_config, seeds, parts, device) -> TrainedVAE:
-    "One ensemble from the (weights, history) of consecutive chunks of `seeds`."
-    model = VAE(layout, model_config, seeds=seeds)
-    model.load_state_dict({k: torch.cat([st[k] for st, _ in parts]) for k in parts[0][0]})
-    offsets = np.cumsum([0] + [len(next(iter(st.values()))) for st, _ in parts[:-1]])   # refits per chunk
-    history = (pd.concat([h.assign(refit=h.refit + o) for (_, h), o in zip(parts, offsets)])
-               .sort_values(["epoch", "refit"], kind="stable").reset_index(drop=True))   # as one piece orders it
+def model_groups(model_configs: list[ModelConfig], training_configs: list[TrainingConfig]) -> list[list[int]]:
+    "Indices of the configs that train as one padded ensemble: equal but for `beta` and `num_latent` within one `latent_width` (first-seen order)."
+    groups: dict[str, list[int]] = {}
+    for i, (m, t) in enumerate(zip(model_configs, training_configs)):
+        groups.setdefault(repr((asdict(replace(m, num_latent=latent_width(m.num_latent), beta=0.0)), asdict(t))), []).append(i)
+    return list(groups.values())
+
+def _group_vae(layout: VAELayout, models: list[ModelConfig], members: list[tuple[int, int]]) -> VAE:
+    "One ensemble of `members` (config index, seed), each refit of its own latent size and β, latent layers `latent_width` wide."
+    cfgs = [models[i] for i, _ in members]
+    # every model trains at its latent width and with β per refit, alone or beside others: the same arithmetic
+    # either way, so a model's numbers do not depend on the models it was trained with
+    return VAE(layout, replace(cfgs[0], num_latent=latent_width(cfgs[0].num_latent)), [s for _, s in members],
+               latent_sizes=[c.num_latent for c in cfgs], betas=[c.beta for c in cfgs])
+
+def _train_chunk(shared: dict, job: tuple) -> tuple[dict, pd.DataFrame]:
+    "One job of `train_models`: `members` of group `g` as one ensemble; its weights (padded) and loss history."
+    g, members = job
+    data, device = shared["data"], shared.get("device", "cpu")
+    model = _group_vae(layout_of(data), shared["models"], members)
+    x, observed = model_inputs(data, device)
+    history = _train_members(model, x, observed, shared["trainings"][g], device, shared.get("quiet", True), shared["seed"])
+    return model.state_dict(), history
+
+def _unpadded(data: MultiOmicsData, config: ModelConfig, jobs: list, parts: list, i: int, device) -> TrainedVAE:
+    "Config `i`'s refits, gathered from the jobs' results in seed order and cut to its own layer sizes."
+    where = sorted(((members[r][1], p, r) for p, (_, members) in enumerate(jobs) for r in range(len(members))
+                    if members[r][0] == i))
+    model = VAE(layout_of(data), config, seeds=[s for s, _, _ in where])
+    own = model.state_dict()
+    model.load_state_dict({k: torch.cat([parts[p][0][k][r:r + 1] for _, p, r in where])[(slice(None),) + tuple(slice(0, n) for n in v.shape[1:])]
+                           for k, v in own.items()})
+    history = pd.concat([parts[p][1][parts[p][1].refit == r].assign(refit=k) for k, (_, p, r) in enumerate(where)])
+    history = history.sort_values(["epoch", "refit"], kind="stable").reset_index(drop=True)   # as one piece orders it
     x, observed = model_inputs(data, device)
     return TrainedVAE(model.to(device).eval(), history, x, observed, data=data)
 
-def _chunks(seeds: list[int], n: int) -> list[list[int]]:
+def _chunks(seeds: list, n: int) -> list[list]:
     "`seeds` in `n` consecutive chunks of near-equal size."
-    return [c.tolist() for c in np.array_split(np.asarray(seeds), n) if len(c)]
+    return [seeds[c[0]:c[-1] + 1] for c in np.array_split(np.arange(len(seeds)), n) if len(c)]
+
+def train_models(data: MultiOmicsData, model_configs: list[ModelConfig], training_config: TrainingConfig | list[TrainingConfig],
+                 n_refits: int = 1, seed: int = 0, device: str | torch.device | None = None, quiet: bool = False,
+                 run: RunSettings | None = None) -> list[TrainedVAE]:
+    "`n_refits` refits (seeded `seed, seed + 1, ...`) of each config; configs of one `model_groups` group train together, padded; see `train_ensemble` for the split."
+    if n_refits < 1: raise ValueError(f"n_refits must be >= 1, got {n_refits}")
+    device = resolve_device(device)
+    models = list(model_configs)
+    trainings = list(training_config) if isinstance(training_config, (list, tuple)) else [training_config] * len(models)
+    layout, n = layout_of(data), data.n_samples
+    groups = model_groups(models, trainings)
+    # each group's members (config, seed) in ensembles within memory, and on the CPU within a cache's worth of
+    # Adam state (weights that stay in the cache make a step of a big model faster; tiny models take every member
+    # at once). Members are independent and every one trains at its latent width, so any split gives the same models.
+    sets = []
+    for g, idx in enumerate(groups):
+        members = [(i, seed + r) for i in idx for r in range(n_refits)]
+        padded = replace(models[idx[0]], num_latent=latent_width(models[idx[0]].num_latent))
+        cap = max(1, MAX_TRAINING_BYTES // training_bytes(layout, padded, n))
+        if device.type == "cpu": cap = min(cap, max(1, CACHE_BYTES // (16 * n_parameters(layout, padded))))
+        sets += [(g, m) for m in _chunks(members, -(-len(members) // cap))]
+    cost = lambda g, m: training_seconds(training_cost(layout, replace(models[m[0][0]], num_latent=latent_width(models[m[0][0]].num_latent)),
+                                                       trainings[groups[g][0]], n, len(m)), len(m))
+    asked = run is not None and (run.executor == "ray" or run.workers is not None)
+    n_members = sum(len(m) for _, m in sets)
+    # unasked, split only work that outlasts starting the processes; on a GPU every ensemble stays on the device
+    split = (run is not None and device.type == "cpu" and n_members > 1
+             and (asked or sum(cost(*s) for s in sets) > SPLIT_SECONDS))
+    slots = parallel_slots(run) if split else 1
+    per_set = -(-slots // len(sets)) if split else 1       # with fewer sets than slots, sets are split further
+    jobs = [(g, c) for g, m in sets for c in _chunks(m, min(per_set, len(m)))]
+    shared = dict(data=data, models=models, trainings=[trainings[idx[0]] for idx in groups], seed=seed)
+    if split and (len(jobs) > 1 or run.executor == "ray"):
+        # members are independent and each draws from its own generator: any split gives the same models; the
+        # costliest jobs start first, so no core idles at the end
+        order = sorted(range(len(jobs)), key=lambda j: -cost(*jobs[j]))
+        done = map_jobs(_train_chunk, [jobs[j] for j in order], shared, replace(run, quiet=run.quiet or quiet),
+                        f"training {n_members} models in {len(jobs)} jobs")
+        parts = [None] * len(jobs)
+        for j, d in zip(order, done): parts[j] = d
+    else:
+        shared.update(device=device, quiet=quiet)
+        parts = [_train_chunk(shared, job) for job in jobs]
+    return [_unpadded(data, models[i], jobs, parts, i, device) for i in range(len(models))]
 
 def train_ensemble(data: MultiOmicsData, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None,
                    n_refits: int = 1, seed: int = 0, device: str | torch.device | None = None, quiet: bool = False,
                    run: RunSettings | None = None) -> TrainedVAE:
-    "Train `n_refits` VAEs seeded `seed, seed + 1, ...` (one ensemble) on an encoded `MultiOmicsData`: on the CPU split over `run`'s executor (given workers or Ray, or work estimated above `SPLIT_SECONDS`), in chunks of refits if they need more than `MAX_TRAINING_BYTES`."
-    if n_refits < 1: raise ValueError(f"n_refits must be >= 1, got {n_refits}")
-    device = resolve_device(device)
-    model_config, training_config = model_config or ModelConfig(), training_config or TrainingConfig()
-    seeds = [seed + i for i in range(n_refits)]
-    layout = layout_of(data)
-    asked = run is not None and (run.executor == "ray" or run.workers is not None)
-    # unasked, split only work that outlasts starting the processes; on a GPU the ensemble stays on the device
-    split = run is not None and device.type == "cpu" and (asked or (n_refits > 1 and training_seconds(
-        training_cost(layout, model_config, training_config, data.n_samples, n_refits), n_refits) > SPLIT_SECONDS))
-    jobs = min(parallel_slots(run), n_refits) if split else 1
-    if jobs > 1 or (split and run.executor == "ray"):
-        # refits are independent and each draws from its own generator: any split gives the same ensemble
-        shared = dict(data=data, model=model_config, training=training_config)
-        parts = map_jobs(_train_chunk, _chunks(seeds, jobs), shared, replace(run, quiet=run.quiet or quiet),
-                         f"training {n_refits} models in {jobs} jobs")
-        return _join_chunks(data, layout, model_config, seeds, parts, device)
-    x, observed = model_inputs(data, device)
-    per_chunk = max(1, min(len(seeds), MAX_TRAINING_BYTES // max(1, training_bytes(layout, model_config, x.shape[0]))))
-    if per_chunk >= len(seeds):
-        model = VAE(layout, model_config, seeds=seeds)
-        history = _train_members(model, x, observed, training_config, device=device, quiet=quiet)
-        return TrainedVAE(model, history, x, observed, data=data)
-    # chunk by chunk in this process: the same ensemble, in less memory
-    parts = []
-    for chunk in _chunks(seeds, -(-len(seeds) // per_chunk)):
-        part = VAE(layout, model_config, seeds=chunk)
-        history = _train_members(part, x, observed, training_config, device=device, quiet=quiet)
-        parts.append((part.state_dict(), history))     # after training: the optimiser re-homes the weights
-    return _join_chunks(data, layout, model_config, seeds, parts, device)
+    "Train `n_refits` VAEs seeded `seed, seed + 1, ...` (one ensemble) on an encoded `MultiOmicsData`: on the CPU split over `run`'s executor (given workers or Ray, or work estimated above `SPLIT_SECONDS`), in chunks of refits within `MAX_TRAINING_BYTES` (and on the CPU `CACHE_BYTES`)."
+    return train_models(data, [model_config or ModelConfig()], training_config or TrainingConfig(), n_refits, seed,
+                        device, quiet, run)[0]
 
 # %% ../nbs/02_training.ipynb #c046-0
 def _shape_of(layout: VAELayout, config: ModelConfig, seeds: list[int]) -> dict:
@@ -401,18 +447,35 @@ def data_fingerprint(x: Tensor, observed: Tensor) -> str:
     return h.hexdigest()[:16]
 
 # %% ../nbs/02_training.ipynb #c048b-1
-def load_or_train_ensemble(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
-                           n_refits: int = 1, seed: int = 0, path=None, quiet: bool = False,
-                           run: RunSettings | None = None) -> TrainedVAE:
-    "`train_ensemble`, or the refits saved at `path` (a `.pt` file, or a folder holding `refits_latent{L}.pt`) when they match; saves what it trains; on `run.device`, split over `run`'s executor (see `train_ensemble`)."
+def load_or_train_models(data: MultiOmicsData, model_configs: list[ModelConfig], training_config: TrainingConfig,
+                         n_refits: int = 1, seed: int = 0, path=None, quiet: bool = False,
+                         run: RunSettings | None = None) -> list[TrainedVAE]:
+    "`train_models`, or the refits saved in folder `path` (`refits_latent{L}.pt`, one per config) when they match; saves what it trains; on `run.device`, split over `run`'s executor."
     if n_refits < 1: raise ValueError(f"n_refits must be >= 1, got {n_refits}")
     device = resolve_device(run.device if run is not None else None)
     x, observed = model_inputs(data, device)
     meta = dict(training=asdict(training_config), data=data_fingerprint(x, observed))
-    if path is not None and Path(path).suffix != ".pt": path = Path(path) / f"refits_latent{model_config.num_latent}.pt"
+    paths = [None] * len(model_configs)
     if path is not None:
-        saved = load_ensemble(path, layout_of(data), model_config, [seed + i for i in range(n_refits)], device=device, meta=meta)
-        if saved is not None: return TrainedVAE(*saved, x, observed, reused=True, data=data)
-    trained = train_ensemble(data, model_config, training_config, n_refits, seed, device=device, quiet=quiet, run=run)
-    if path is not None: save_ensemble(trained.model, path, trained.history, meta=meta)
-    return trained
+        paths = [Path(path) if Path(path).suffix == ".pt" else Path(path) / f"refits_latent{c.num_latent}.pt" for c in model_configs]
+        if len(set(paths)) < len(paths):
+            raise ValueError(f"{path}: these models would be saved to the same file ({', '.join(p.name for p in paths)}); "
+                             f"saved models are named by latent size, so give each one its own")
+    out = [None] * len(model_configs)
+    seeds = [seed + i for i in range(n_refits)]
+    for i, (cfg, p) in enumerate(zip(model_configs, paths)):
+        saved = load_ensemble(p, layout_of(data), cfg, seeds, device=device, meta=meta) if p is not None else None
+        if saved is not None: out[i] = TrainedVAE(*saved, x, observed, reused=True, data=data)
+    todo = [i for i, t in enumerate(out) if t is None]
+    if todo:
+        trained = train_models(data, [model_configs[i] for i in todo], training_config, n_refits, seed, device, quiet, run)
+        for i, t in zip(todo, trained):
+            if paths[i] is not None: save_ensemble(t.model, paths[i], t.history, meta=meta)
+            out[i] = t
+    return out
+
+def load_or_train_ensemble(data: MultiOmicsData, model_config: ModelConfig, training_config: TrainingConfig,
+                           n_refits: int = 1, seed: int = 0, path=None, quiet: bool = False,
+                           run: RunSettings | None = None) -> TrainedVAE:
+    "`train_ensemble`, or the refits saved at `path` (a `.pt` file, or a folder holding `refits_latent{L}.pt`) when they match; saves what it trains; on `run.device`, split over `run`'s executor (see `train_ensemble`)."
+    return load_or_train_models(data, [model_config], training_config, n_refits, seed, path, quiet, run)[0]

@@ -23,7 +23,7 @@ from .settings import GRID_KEYS, RunSettings
 from .executor import map_jobs
 from .data import DataError, DataWarning, MultiOmicsData
 from .model import ModelConfig, model_inputs, project, reconstruct
-from .training import TrainingConfig, train_ensemble, resolve_device
+from .training import TrainingConfig, train_ensemble, train_models, resolve_device
 from .latent import feature_importance, importance_ranking, score_arrays
 
 # %% auto #0
@@ -133,21 +133,12 @@ def _train_mask(split: pd.DataFrame, data: MultiOmicsData) -> np.ndarray:
     split = _check_split_ids(split, data.ids, "split table")
     return (split["split"] == "train").values
 
-def _reconstruction_job(shared: dict, job: tuple) -> list[dict]:
-    "One grid point of `tune_reconstruction`: train on the train samples, score train and test reconstructions."
-    i, params, mcfg, tcfg = job
-    data, train, run = shared["data"], shared["train"], shared["run"]
-    device = resolve_device(run.device)
-    x_all, observed_all = model_inputs(data, device)       # every sample is scored, train and test
-    trained = train_ensemble(data.subset(train), mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=device, quiet=True)
-    scores = score_arrays(reconstruct(trained.model, x_all), data, observed_all)
-    rows = []
-    for ds in data.datasets:
-        metric, s = scores[ds.name]
-        for name, rows_of in (("train", train), ("test", ~train)):
-            rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, dataset=ds.name, kind=ds.kind,
-                             split=name, metric=metric, **box_stats(s[:, rows_of])))
-    return rows
+def _grid_models(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
+                 sets: list[dict], run: RunSettings, n_refits: int) -> list:
+    "Every set's trained `TrainedVAE`, sets equal but for latent size and β trained together (`train_models`)."
+    configs = [apply_params(model_config, training_config, p) for p in sets]   # refuse bad values before training
+    return train_models(data, [m for m, _ in configs], [t for _, t in configs], n_refits, run.seed,
+                        resolve_device(run.device), run.quiet, run)
 
 def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
                         grid: dict[str, list], split: pd.DataFrame, run: RunSettings | None = None) -> pd.DataFrame:
@@ -156,10 +147,17 @@ def tune_reconstruction(data: MultiOmicsData, model_config: ModelConfig | None, 
     sets = expand_grid(grid)
     train = _train_mask(split, data)
     if train.sum() < 2: raise ValueError(f"only {int(train.sum())} training sample(s) in the split")
-    configs = [apply_params(model_config, training_config, p) for p in sets]   # refuse bad values before training
-    jobs = [(i, params, mcfg, tcfg) for i, (params, (mcfg, tcfg)) in enumerate(zip(sets, configs))]
-    parts = map_jobs(_reconstruction_job, jobs, dict(data=data, train=train, run=run), run, "tuning (reconstruction)")
-    return pd.DataFrame([row for part in parts for row in part])
+    trained = _grid_models(data.subset(train), model_config, training_config, sets, run, run.n_refits)
+    x_all, observed_all = model_inputs(data, resolve_device(run.device))      # every sample is scored, train and test
+    rows = []
+    for i, (params, t) in enumerate(zip(sets, trained)):
+        scores = score_arrays(reconstruct(t.model, x_all), data, observed_all)
+        for ds in data.datasets:
+            metric, sc = scores[ds.name]
+            for name, rows_of in (("train", train), ("test", ~train)):
+                rows.append(dict(set=i, **{k: _cell(v) for k, v in params.items()}, dataset=ds.name, kind=ds.kind,
+                                 split=name, metric=metric, **box_stats(sc[:, rows_of])))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/06_tuning.ipynb #c027
 @torch.no_grad()
@@ -183,25 +181,18 @@ def ensemble_stability(trained) -> np.ndarray:
     return latent_stability(project(trained.model, trained.x))
 
 # %% ../nbs/06_tuning.ipynb #c031-1
-def _stability_job(shared: dict, job: tuple) -> list[dict]:
-    "One grid point of `tune_stability`: train the refits on all samples, compare each one's latent space with refit 0's."
-    i, params, mcfg, tcfg = job
-    data, run = shared["data"], shared["run"]
-    trained = train_ensemble(data, mcfg, tcfg, n_refits=run.n_refits, seed=run.seed, device=resolve_device(run.device), quiet=True)
-    stab = ensemble_stability(trained)
-    return [dict(set=i, **{k: _cell(v) for k, v in params.items()}, refit=j, seed=trained.model.seeds[j],
-                 stability=float(s), mean_stability=float(stab.mean())) for j, s in enumerate(stab, start=1)]
-
 def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
                    grid: dict[str, list], run: RunSettings | None = None) -> pd.DataFrame:
     "Train `run.n_refits` refits (default 3) per hyperparameter set on all samples (`run.executor`: where); stability of each refit against refit 0."
     run = run or RunSettings(n_refits=3)
     if run.n_refits < 2: raise ValueError(f"stability compares refits: n_refits must be >= 2, got {run.n_refits}")
     sets = expand_grid(grid)
-    configs = [apply_params(model_config, training_config, p) for p in sets]
-    jobs = [(i, params, mcfg, tcfg) for i, (params, (mcfg, tcfg)) in enumerate(zip(sets, configs))]
-    parts = map_jobs(_stability_job, jobs, dict(data=data, run=run), run, "tuning (stability)")
-    return pd.DataFrame([row for part in parts for row in part])
+    rows = []
+    for i, (params, t) in enumerate(zip(sets, _grid_models(data, model_config, training_config, sets, run, run.n_refits))):
+        stab = ensemble_stability(t)
+        rows += [dict(set=i, **{k: _cell(v) for k, v in params.items()}, refit=j, seed=t.model.seeds[j],
+                      stability=float(st), mean_stability=float(stab.mean())) for j, st in enumerate(stab, start=1)]
+    return pd.DataFrame(rows)
 
 # %% ../nbs/06_tuning.ipynb #c036c
 def _latent_job(shared: dict, params: dict) -> dict:
@@ -214,11 +205,11 @@ def _latent_job(shared: dict, params: dict) -> dict:
 
 def latent_grid(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
                 grid: dict[str, list], run: RunSettings | None = None) -> list[dict]:
-    "One model per point of `grid` (`run.executor`: where): its `params`, latent means `z` (N x L) and feature `ranking`, in grid order."
-    run = run or RunSettings()
-    return map_jobs(_latent_job, expand_grid(grid), dict(data=data, model=model_config or ModelConfig(),
-                                                         training=training_config or TrainingConfig(), run=run),
-                    run, "latent grid")
+    "One model per point of `grid` (trained as `train_models` does, on `run.executor`): its `params`, latent means `z` (N x L) and feature `ranking`, in grid order."
+    run, sets = run or RunSettings(), expand_grid(grid)
+    trained = _grid_models(data, model_config or ModelConfig(), training_config or TrainingConfig(), sets, run, 1)
+    return [dict(params=p, z=project(t.model, t.x)[0].cpu().numpy(), ranking=importance_ranking(feature_importance(t.model, data)))
+            for p, t in zip(sets, trained)]
 
 # %% ../nbs/06_tuning.ipynb #c038-0
 def _param_columns(table: pd.DataFrame) -> list[str]:

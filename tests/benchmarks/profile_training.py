@@ -16,6 +16,10 @@ For each case it builds the data and the task's model exactly as the task does, 
 5. projects the full run on one thread from the measured time per step, and divides it by the floor:
    the larger of FLOPs at the measured GEMM rate and bytes at the measured bandwidth, over every core;
 
+With `--chunks` it times one epoch of ensembles of 1, 2, 4, 8 and all the case's refits on one thread, as ms per
+step per refit, beside the ensemble size `training.CACHE_BYTES` picks (`profile_chunks.tsv`): at MOVE's sizes a step
+streams every weight, gradient and Adam moment, and an ensemble whose Adam state stays in the cache steps faster.
+
 With `--whole` it instead runs each case's whole association task as the command does (`identify_associations`,
 refits split over the local cores when worth it) and records its wall time and peak memory (this process or its
 largest worker) in `profile_whole.tsv`; run one case per process for a clean peak.
@@ -52,7 +56,8 @@ from vaes_biomed.executor import available_cores
 from vaes_biomed.model import VAE, TrainingPass, layout_of, model_inputs
 from vaes_biomed.perturb import perturbation_plan
 from vaes_biomed.settings import ModelConfig, RunSettings, TrainingConfig
-from vaes_biomed.training import FlatAdam, TrainedVAE, _train_members, linear_shapes, training_cost
+from vaes_biomed.training import (CACHE_BYTES, FlatAdam, TrainedVAE, _train_members, latent_width, linear_shapes,
+                                  n_parameters, training_cost)
 from vaes_biomed.tasks import init_project
 
 MOVE_SMALL = Path(__file__).resolve().parents[3] / "shared" / "data" / "move_tutorial_small"
@@ -193,14 +198,43 @@ def profile_case(name: str, work: Path, epochs: int, ceil: dict) -> tuple[list[d
     return rows, op_rows
 
 
+def chunk_sizes(name: str, work: Path) -> list[dict]:
+    "ms per step per refit of one epoch of ensembles of several sizes (one thread), and the size CACHE_BYTES picks."
+    data, mcfg, tcfg, K, _, _ = CASES[name](work)
+    layout, n = layout_of(data), data.n_samples
+    torch.set_num_threads(1)
+    one_epoch = TrainingConfig(**{**tcfg.__dict__, "num_epochs": 1, "batch_dilation_steps": [], "kld_warmup_steps": []})
+    x, obs = model_inputs(data)
+    padded = ModelConfig(**{**mcfg.__dict__, "num_latent": latent_width(mcfg.num_latent)})
+    picked = max(1, CACHE_BYTES // (16 * n_parameters(layout, padded)))
+    rows = []
+    for k in sorted({1, 2, 4, 8, K, min(K, picked)}):
+        if k > K: continue
+        _train_members(VAE(layout, mcfg, seeds=list(range(k))), x, obs, one_epoch, quiet=True)   # warm-up
+        t0 = time.perf_counter()
+        _train_members(VAE(layout, mcfg, seeds=list(range(k))), x, obs, one_epoch, quiet=True)
+        secs = time.perf_counter() - t0
+        steps = training_cost(layout, mcfg, one_epoch, n, k)["steps"]
+        rows.append(dict(case=name, refits_together=k, adam_state_MiB=round(16 * k * n_parameters(layout, padded) / 2 ** 20, 1),
+                         ms_per_step_per_refit=round(1e3 * secs / steps / k, 3), picked_by_CACHE_BYTES=k == min(K, picked)))
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     ap.add_argument("--epochs", type=int, default=2, help="epochs trained per case (the time per step is projected)")
     ap.add_argument("--out", default="bench/profile")
     ap.add_argument("--whole", action="store_true", help="run each case's whole association task instead (minutes)")
+    ap.add_argument("--chunks", action="store_true", help="time ensembles of several sizes instead (the cache's effect)")
     a = ap.parse_args(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.chunks:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = [r for c in a.cases for r in chunk_sizes(c, Path(tmp) / c)]
+        print(pd.DataFrame(rows).to_string(index=False))
+        pd.DataFrame(rows).to_csv(out / "profile_chunks.tsv", sep="\t", index=False)
+        return 0
     if a.whole:
         with tempfile.TemporaryDirectory() as tmp:
             rows = [whole_task(c, Path(tmp) / c) for c in a.cases]
