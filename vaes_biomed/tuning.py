@@ -20,10 +20,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .settings import GRID_KEYS, RunSettings
-from .executor import map_jobs
 from .data import DataError, DataWarning, MultiOmicsData
 from .model import ModelConfig, model_inputs, project, reconstruct
-from .training import TrainingConfig, train_ensemble, train_models, resolve_device
+from .training import TrainingConfig, train_models, resolve_device
 from .latent import feature_importance, importance_ranking, score_arrays
 
 # %% auto #0
@@ -195,14 +194,6 @@ def tune_stability(data: MultiOmicsData, model_config: ModelConfig | None, train
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_tuning.ipynb #c036c
-def _latent_job(shared: dict, params: dict) -> dict:
-    "One point of `latent_grid`: train one model with `params`; its latent means and feature-importance ranking."
-    data, run = shared["data"], shared["run"]
-    mcfg, tcfg = apply_params(shared["model"], shared["training"], params)
-    trained = train_ensemble(data, mcfg, tcfg, seed=run.seed, device=resolve_device(run.device), quiet=True)
-    z = project(trained.model, trained.x)[0].cpu().numpy()
-    return dict(params=params, z=z, ranking=importance_ranking(feature_importance(trained.model, data)))
-
 def latent_grid(data: MultiOmicsData, model_config: ModelConfig | None, training_config: TrainingConfig | None,
                 grid: dict[str, list], run: RunSettings | None = None) -> list[dict]:
     "One model per point of `grid` (trained as `train_models` does, on `run.executor`): its `params`, latent means `z` (N x L) and feature `ranking`, in grid order."
