@@ -307,11 +307,15 @@ def latent_width(num_latent: int) -> int:
     "The width a model's latent layers are trained at: `num_latent` rounded up to a multiple of `LATENT_BLOCK`."
     return -(-int(num_latent) // LATENT_BLOCK) * LATENT_BLOCK
 
+def _at_latent_width(config: ModelConfig) -> ModelConfig:
+    "`config` with its latent size padded to its `latent_width`: the shape it trains at."
+    return replace(config, num_latent=latent_width(config.num_latent))
+
 def model_groups(model_configs: list[ModelConfig], training_configs: list[TrainingConfig]) -> list[list[int]]:
     "Indices of the configs that train as one padded ensemble: equal but for `beta` and `num_latent` within one `latent_width` (first-seen order)."
     groups: dict[str, list[int]] = {}
     for i, (m, t) in enumerate(zip(model_configs, training_configs)):
-        groups.setdefault(repr((asdict(replace(m, num_latent=latent_width(m.num_latent), beta=0.0)), asdict(t))), []).append(i)
+        groups.setdefault(repr((asdict(replace(_at_latent_width(m), beta=0.0)), asdict(t))), []).append(i)
     return list(groups.values())
 
 def _group_vae(layout: VAELayout, models: list[ModelConfig], members: list[tuple[int, int]]) -> VAE:
@@ -319,7 +323,7 @@ def _group_vae(layout: VAELayout, models: list[ModelConfig], members: list[tuple
     cfgs = [models[i] for i, _ in members]
     # every model trains at its latent width and with β per refit, alone or beside others: the same arithmetic
     # either way, so a model's numbers do not depend on the models it was trained with
-    return VAE(layout, replace(cfgs[0], num_latent=latent_width(cfgs[0].num_latent)), [s for _, s in members],
+    return VAE(layout, _at_latent_width(cfgs[0]), [s for _, s in members],
                latent_sizes=[c.num_latent for c in cfgs], betas=[c.beta for c in cfgs])
 
 def _train_chunk(shared: dict, job: tuple) -> tuple[dict, pd.DataFrame]:
@@ -364,12 +368,11 @@ def train_models(data: MultiOmicsData, model_configs: list[ModelConfig], trainin
     sets = []
     for g, idx in enumerate(groups):
         members = [(i, seed + r) for i in idx for r in range(n_refits)]
-        padded = replace(models[idx[0]], num_latent=latent_width(models[idx[0]].num_latent))
+        padded = _at_latent_width(models[idx[0]])
         cap = max(1, MAX_TRAINING_BYTES // training_bytes(layout, padded, n))
         if device.type == "cpu": cap = min(cap, max(1, CACHE_BYTES // (16 * n_parameters(layout, padded))))
         sets += [(g, m) for m in _chunks(members, -(-len(members) // cap))]
-    cost = lambda g, m: training_seconds(training_cost(layout, replace(models[m[0][0]], num_latent=latent_width(models[m[0][0]].num_latent)),
-                                                       trainings[groups[g][0]], n, len(m)), len(m))
+    cost = lambda g, m: training_seconds(training_cost(layout, _at_latent_width(models[m[0][0]]), trainings[groups[g][0]], n, len(m)), len(m))
     asked = run is not None and (run.executor == "ray" or run.workers is not None)
     n_members = sum(len(m) for _, m in sets)
     # unasked, split only work that outlasts starting the processes; on a GPU every ensemble stays on the device
